@@ -1,0 +1,125 @@
+//! The `stance` command line: argument parsing, wiring and exit codes. No posture
+//! logic lives here; every command calls into the library crates.
+
+pub mod cmd;
+pub mod docs;
+pub mod exit;
+pub mod io;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use crate::exit::{CliError, Exit};
+use crate::io::{ColorChoice, Io};
+
+/// Measure, prove and enforce the security posture of CI/CD runners.
+#[derive(Debug, Parser)]
+#[command(
+    name = "stance",
+    version,
+    propagate_version = true,
+    disable_help_subcommand = true,
+    after_help = "Exit codes: 0 success, 1 runtime error, 2 usage error, 3 posture/policy not met, \
+                  4 scan findings, 5 attestation rejected. See docs/cli.md."
+)]
+pub struct Cli {
+    /// When to colour text output: auto (a terminal without NO_COLOR), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands of stance.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Measure the posture of the machine this job runs on and print a report.
+    Probe(cmd::probe::Args),
+    /// List the control catalog.
+    Controls(cmd::controls::Args),
+    /// Audit CI configuration for runner-posture mistakes.
+    Scan(cmd::scan::Args),
+    /// Check a posture report against the policy for a job tier.
+    Check(cmd::check::Args),
+    /// Run a command only when the runner's posture meets the policy for a tier.
+    Gate(cmd::gate::Args),
+    /// Generate and inspect signing keys for attestations.
+    Key(cmd::key::Args),
+    /// Sign a posture report as an in-toto attestation in a DSSE envelope.
+    Attest(cmd::attest::Args),
+    /// Verify a posture attestation.
+    Verify(cmd::verify::Args),
+}
+
+/// Parses the command line, runs the command and maps the result to an exit code.
+pub fn run() -> ExitCode {
+    let matches = match Cli::command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) => return clap_error(e),
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => return clap_error(e),
+    };
+    let mut io = Io::from_env(cli.color);
+    let result = match cli.command {
+        Command::Probe(a) => cmd::probe::run(a, &mut io),
+        Command::Controls(a) => cmd::controls::run(a, &mut io),
+        Command::Scan(a) => cmd::scan::run(a, &mut io),
+        Command::Check(a) => cmd::check::run(a, &mut io),
+        Command::Gate(a) => cmd::gate::run(a, &mut io),
+        Command::Key(a) => cmd::key::run(a, &mut io),
+        Command::Attest(a) => cmd::attest::run(a, &mut io),
+        Command::Verify(a) => cmd::verify::run(a, &mut io),
+    };
+    match result {
+        Ok(exit) => exit.into(),
+        Err(e) => {
+            io.err(&format!("stance: error: {}", e.message));
+            if let Some(hint) = &e.hint {
+                io.err(&format!("hint: {hint}"));
+            }
+            e.exit.into()
+        }
+    }
+}
+
+/// Prints a clap error as one line (help and version go to stdout as usual).
+fn clap_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            ExitCode::SUCCESS
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            Exit::USAGE.into()
+        }
+        _ => {
+            let rendered = e.render().to_string();
+            let first = rendered
+                .lines()
+                .find(|l| l.starts_with("error:"))
+                .map(|l| l.trim_start_matches("error:").trim().to_string())
+                .unwrap_or_else(|| rendered.lines().next().unwrap_or("invalid arguments").to_string());
+            let tip = rendered
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("tip:").map(|t| format!("; {}", t.trim())))
+                .unwrap_or_default();
+            let sub = std::env::args()
+                .skip(1)
+                .find(|a| crate::Cli::command().get_subcommands().any(|s| s.get_name() == a))
+                .map(|s| format!(" {s}"))
+                .unwrap_or_default();
+            let err = CliError::usage(format!("{first}{tip} (see `stance{sub} --help`)"));
+            // Scrub even usage errors: an argument may carry a secret value.
+            let io = Io::from_env(ColorChoice::Never);
+            io.err(&format!("stance: error: {}", err.message));
+            err.exit.into()
+        }
+    }
+}
