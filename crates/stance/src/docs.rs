@@ -30,8 +30,11 @@ pub fn controls_markdown() -> String {
     );
     out.push_str("| Dimension | Controls |\n|---|---|\n");
     for d in Dimension::ALL {
-        let ids: Vec<String> =
-            CONTROLS.iter().filter(|c| c.dimension == Some(*d)).map(|c| format!("[`{0}`](#{0})", c.id)).collect();
+        let ids: Vec<String> = CONTROLS
+            .iter()
+            .filter(|c| c.dimension == Some(*d))
+            .map(|c| format!("[`{0}`](#{0})", c.id))
+            .collect();
         let _ = writeln!(out, "| {d} | {} |", ids.join(", "));
     }
     out.push('\n');

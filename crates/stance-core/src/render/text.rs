@@ -47,7 +47,7 @@ fn shown(f: &Finding, verbose: bool) -> bool {
 }
 
 /// Describes the platform and runner in one line.
-pub(crate) fn context_line(c: &Context) -> String {
+pub fn context_line(c: &Context) -> String {
     let platform = match c.platform {
         Platform::GithubActions => "GitHub Actions",
         Platform::GitlabCi => "GitLab CI",

@@ -1,13 +1,147 @@
-//! `stance attest` (not built yet: see the issue tracker).
+//! `stance attest`: sign a posture report as an in-toto Statement v1 in a DSSE envelope.
 
-use crate::exit::{CliError, CmdResult};
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use stance_attest::{
+    ArtifactDigest, AttestError, AttestRequest, Decision, Level, PolicyResult, Tier, bundle,
+    default_required_level,
+};
+
+use crate::cmd::key::load_signing_key;
+use crate::exit::{CliError, CmdResult, Exit};
 use crate::io::Io;
+
+/// Largest report read (a larger one could not fit the 16 MiB envelope anyway).
+const MAX_REPORT_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Flags of `stance attest`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The posture report to attest (`stance probe --format json` output); `-` reads stdin.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// The private signing key file (PKCS#8 PEM, mode 0600).
+    #[arg(long, value_name = "FILE", conflicts_with = "key_env")]
+    pub key: Option<PathBuf>,
+    /// An environment variable holding the private key PEM (for CI secrets).
+    #[arg(long, value_name = "VAR")]
+    pub key_env: Option<String>,
+    /// The job tier; records it and the default policy's decision for it.
+    #[arg(long, value_name = "TIER", value_parser = parse_tier)]
+    pub tier: Option<Tier>,
+    /// An artifact to bind by its sha256 and sha512 digests (repeatable). Without any, the report itself is the subject.
+    #[arg(long, value_name = "FILE")]
+    pub subject: Vec<PathBuf>,
+    /// Write the envelope as one `.intoto.jsonl` line to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also write a Sigstore bundle (v0.3, public-key hint = key id) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub bundle: Option<PathBuf>,
+}
+
+/// Parses a tier name.
+pub fn parse_tier(s: &str) -> Result<Tier, String> {
+    s.parse()
+}
 
 /// Runs `stance attest`.
-pub fn run(_args: Args, _io: &mut Io) -> CmdResult {
-    Err(CliError::usage("`stance attest` is not available in this build yet"))
+pub fn run(args: Args, io: &mut Io) -> CmdResult {
+    let Some(report_path) = &args.report else {
+        return Err(CliError::usage(
+            "live probing is not wired into `stance attest` yet; give the report with --report FILE",
+        )
+        .hint(
+            "stance probe --format json > report.json && stance attest --report report.json --key stance.key",
+        ));
+    };
+    let key = load_signing_key(args.key.as_deref(), args.key_env.as_deref())?;
+    let report = read_report(report_path)?;
+
+    let mut req = AttestRequest::new(report);
+    req.tier = args.tier;
+    let mut subjects = Vec::with_capacity(args.subject.len());
+    for path in &args.subject {
+        let d =
+            ArtifactDigest::of_file(path).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
+        subjects.push(d);
+    }
+    req.subjects = subjects;
+    if let Some(tier) = args.tier {
+        let statement = req.statement().map_err(attest_error)?;
+        let level: Level = serde_json::from_value(statement.predicate["level"].clone())
+            .map_err(|e| CliError::runtime(format!("predicate level: {e}")))?;
+        req.policy = Some(default_policy(tier, level));
+    }
+    let envelope = req.sign(&[&key]).map_err(attest_error)?;
+    let line = format!("{}\n", envelope.to_json());
+    match &args.output {
+        Some(path) => write_file(path, &line)?,
+        None => io.out(&line)?,
+    }
+    if let Some(path) = &args.bundle {
+        write_file(path, &format!("{}\n", bundle::to_bundle(&envelope, key.key_id())))?;
+    }
+    if let Some(p) = &req.policy
+        && p.decision == Decision::Deny
+    {
+        io.err(&format!(
+            "stance: note: attested a posture that the default policy denies for tier {}: {}",
+            p.tier,
+            p.reasons.join("; ")
+        ));
+    }
+    if let Some(path) = &args.output {
+        io.err(&format!("stance: attestation written to {} (key id {})", path.display(), key.key_id()));
+    }
+    Ok(Exit::OK)
+}
+
+/// The built-in default policy's result for `tier` at `level` (swap point for stance-policy).
+pub fn default_policy(tier: Tier, level: Level) -> PolicyResult {
+    let required = default_required_level(tier);
+    let (decision, reason) = if level >= required {
+        (Decision::Allow, format!("posture level {level} meets the {required} that tier {tier} requires"))
+    } else {
+        (Decision::Deny, format!("posture level {level} is below the {required} that tier {tier} requires"))
+    };
+    PolicyResult { decision, tier, required_level: required, reasons: vec![reason] }
+}
+
+fn attest_error(e: AttestError) -> CliError {
+    match e {
+        AttestError::NoLevel | AttestError::ReportNotObject | AttestError::BadReportLevel(_) => {
+            CliError::usage(e.to_string()).hint("pass the JSON report of `stance probe --format json`")
+        }
+        _ => CliError::usage(e.to_string()),
+    }
+}
+
+fn read_report(path: &Path) -> Result<serde_json::Value, CliError> {
+    let what = path.display().to_string();
+    let mut buf = Vec::new();
+    let read = if path.as_os_str() == "-" {
+        std::io::stdin().lock().take(MAX_REPORT_BYTES + 1).read_to_end(&mut buf)
+    } else {
+        let meta = std::fs::metadata(path).map_err(|e| CliError::usage(format!("{what}: {e}")))?;
+        if !meta.is_file() {
+            return Err(CliError::usage(format!("{what}: not a regular file")));
+        }
+        std::fs::File::open(path).and_then(|f| f.take(MAX_REPORT_BYTES + 1).read_to_end(&mut buf))
+    };
+    read.map_err(|e| CliError::usage(format!("{what}: {e}")))?;
+    if buf.len() as u64 > MAX_REPORT_BYTES {
+        return Err(CliError::usage(format!("{what}: larger than {MAX_REPORT_BYTES} bytes")));
+    }
+    let value: serde_json::Value = stance_attest::strict_json::parse(&buf)
+        .map_err(|e| CliError::usage(format!("{what}: not a JSON report: {e}")))?;
+    if !value.is_object() {
+        return Err(CliError::usage(format!("{what}: the report is not a JSON object")));
+    }
+    Ok(value)
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
+    std::fs::write(path, text).map_err(|e| CliError::runtime(format!("{}: {e}", path.display())))
 }

@@ -45,7 +45,11 @@ pub fn run(args: Args, io: &mut Io) -> CmdResult {
                     let _ = writeln!(s, "  {:<32} {:<8} {level:<3} {}", c.id, c.severity.as_str(), c.title);
                 }
             }
-            let _ = writeln!(s, "\n{} controls. `stance controls --format markdown` prints the full reference.", CONTROLS.len());
+            let _ = writeln!(
+                s,
+                "\n{} controls. `stance controls --format markdown` prints the full reference.",
+                CONTROLS.len()
+            );
             s
         }
     };

@@ -1,13 +1,133 @@
-//! `stance verify` (not built yet: see the issue tracker).
+//! `stance verify`: check a posture attestation; every rejection names its reason.
 
-use crate::exit::{CliError, CmdResult};
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use stance_attest::{ArtifactDigest, MAX_ENVELOPE_BYTES, PublicKey, Tier, VerifyOptions, time, verify};
+
+use crate::cmd::attest::parse_tier;
+use crate::cmd::key::key_error;
+use crate::exit::{CliError, CmdResult, Exit};
 use crate::io::Io;
 
 /// Flags of `stance verify`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The attestation: a DSSE envelope, `.intoto.jsonl` lines or a Sigstore bundle; `-` reads stdin.
+    #[arg(value_name = "ENVELOPE")]
+    pub envelope: PathBuf,
+    /// A trusted public key (PEM or JWK), repeatable.
+    #[arg(long, value_name = "PUB", required = true)]
+    pub key: Vec<PathBuf>,
+    /// How many distinct trusted keys must have signed.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub threshold: usize,
+    /// Reject attestations (and reports) older than this: 3600, 90s, 15m, 24h, 7d.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_age: Option<u64>,
+    /// Allowed clock skew for timestamps in the future.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "120s")]
+    pub max_skew: u64,
+    /// An artifact that must match a subject's digests (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub subject: Vec<PathBuf>,
+    /// Require the attested level to meet the default policy for this job tier.
+    #[arg(long, value_name = "TIER", value_parser = parse_tier)]
+    pub tier: Option<Tier>,
+    /// A custom policy file (not supported yet; --tier applies the default policy).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = VerifyFormat::Text)]
+    pub format: VerifyFormat,
+}
+
+/// Output format of `stance verify`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum VerifyFormat {
+    /// Lines for people.
+    Text,
+    /// One JSON object with `verified`, and either the checks or the rejection code.
+    Json,
+}
+
+fn parse_duration(s: &str) -> Result<u64, String> {
+    time::parse_duration(s)
+}
 
 /// Runs `stance verify`.
-pub fn run(_args: Args, _io: &mut Io) -> CmdResult {
-    Err(CliError::usage("`stance verify` is not available in this build yet"))
+pub fn run(args: Args, io: &mut Io) -> CmdResult {
+    if args.policy.is_some() {
+        return Err(CliError::usage("--policy is not supported yet").hint(
+            "use --tier TIER to apply the default policy (untrusted L2, build L1, privileged L2, release L3)",
+        ));
+    }
+    if args.threshold == 0 {
+        return Err(CliError::usage("--threshold must be at least 1"));
+    }
+    let mut keys = Vec::with_capacity(args.key.len());
+    for path in &args.key {
+        keys.push(PublicKey::read_file(path).map_err(key_error)?);
+    }
+    let mut subjects = Vec::with_capacity(args.subject.len());
+    for path in &args.subject {
+        subjects.push(
+            ArtifactDigest::of_file(path).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?,
+        );
+    }
+    let input = read_input(&args.envelope)?;
+
+    let mut opts = VerifyOptions::new(keys);
+    opts.threshold = args.threshold;
+    opts.max_age = args.max_age;
+    opts.max_skew = args.max_skew;
+    opts.subjects = subjects;
+    opts.tier = args.tier;
+
+    let name = args.envelope.display().to_string();
+    match verify(&input, &opts) {
+        Ok(v) => {
+            match args.format {
+                VerifyFormat::Json => io.out(&format!("{:#}\n", v.to_json()))?,
+                VerifyFormat::Text => {
+                    let line = v.line.map(|n| format!(" (line {n})")).unwrap_or_default();
+                    let mut text = format!("verified: {name}{line}\n");
+                    for c in &v.checks {
+                        text.push_str(&format!("  ok  {c}\n"));
+                    }
+                    for c in &v.not_checked {
+                        text.push_str(&format!("  --  {c}\n"));
+                    }
+                    io.out(&text)?;
+                }
+            }
+            Ok(Exit::OK)
+        }
+        Err(r) => {
+            if args.format == VerifyFormat::Json {
+                let mut j = r.to_json();
+                j["verified"] = serde_json::Value::Bool(false);
+                io.out(&format!("{j:#}\n"))?;
+            }
+            Err(CliError::with_exit(Exit::REJECTED, format!("rejected {name}: {r} [{}]", r.code())))
+        }
+    }
+}
+
+fn read_input(path: &Path) -> Result<Vec<u8>, CliError> {
+    let what = path.display().to_string();
+    let mut buf = Vec::new();
+    // One byte over the limit is enough for the verifier to name the rejection.
+    let cap = MAX_ENVELOPE_BYTES as u64 + 1;
+    let read = if path.as_os_str() == "-" {
+        std::io::stdin().lock().take(cap).read_to_end(&mut buf)
+    } else {
+        let meta = std::fs::metadata(path).map_err(|e| CliError::usage(format!("{what}: {e}")))?;
+        if !meta.is_file() {
+            return Err(CliError::usage(format!("{what}: not a regular file")));
+        }
+        std::fs::File::open(path).and_then(|f| f.take(cap).read_to_end(&mut buf))
+    };
+    read.map_err(|e| CliError::usage(format!("{what}: {e}")))?;
+    Ok(buf)
 }

@@ -1,0 +1,316 @@
+//! Network facts: listening sockets from `/proc/net`, and the nftables ruleset of the
+//! probe's network namespace read over netlink (read-only dumps; needs CAP_NET_ADMIN).
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use crate::host::Host;
+
+/// A listening socket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listener {
+    /// `tcp`, `tcp6`, `udp` or `udp6`.
+    pub proto: &'static str,
+    /// Local address.
+    pub addr: IpAddr,
+    /// Local port.
+    pub port: u16,
+    /// Owner uid.
+    pub uid: u32,
+}
+
+impl Listener {
+    /// Whether it is bound to loopback only.
+    pub fn is_loopback(&self) -> bool {
+        match self.addr {
+            IpAddr::V4(a) => a.is_loopback(),
+            IpAddr::V6(a) => a.is_loopback() || a.to_ipv4_mapped().is_some_and(|m| m.is_loopback()),
+        }
+    }
+}
+
+/// Reads TCP listeners and bound UDP sockets. `None` when `/proc/net` is unavailable.
+pub fn listeners(host: &Host) -> Option<Vec<Listener>> {
+    let mut out = Vec::new();
+    let mut any = false;
+    for (proto, path, listen_state) in [
+        ("tcp", "/proc/net/tcp", "0A"),
+        ("tcp6", "/proc/net/tcp6", "0A"),
+        ("udp", "/proc/net/udp", "07"),
+        ("udp6", "/proc/net/udp6", "07"),
+    ] {
+        let Ok(text) = host.read_string(path) else { continue };
+        any = true;
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if f.len() < 8 || f[3] != listen_state {
+                continue;
+            }
+            // UDP sockets in state 07 include connected clients; a listener has no peer.
+            if proto.starts_with("udp") && !f[2].ends_with(":0000") {
+                continue;
+            }
+            let Some((addr, port)) = parse_endpoint(f[1]) else { continue };
+            let uid = f[7].parse().unwrap_or(u32::MAX);
+            out.push(Listener { proto, addr, port, uid });
+        }
+    }
+    out.sort_by(|a, b| (a.port, a.proto).cmp(&(b.port, b.proto)));
+    out.dedup();
+    any.then_some(out)
+}
+
+fn parse_endpoint(s: &str) -> Option<(IpAddr, u16)> {
+    let (a, p) = s.split_once(':')?;
+    let port = u16::from_str_radix(p, 16).ok()?;
+    let addr = match a.len() {
+        8 => IpAddr::V4(Ipv4Addr::from(u32::from_str_radix(a, 16).ok()?.swap_bytes())),
+        32 => {
+            let mut bytes = [0u8; 16];
+            for i in 0..4 {
+                let word = u32::from_str_radix(&a[i * 8..i * 8 + 8], 16).ok()?.swap_bytes();
+                bytes[i * 4..i * 4 + 4].copy_from_slice(&word.to_be_bytes());
+            }
+            IpAddr::V6(Ipv6Addr::from(bytes))
+        }
+        _ => return None,
+    };
+    Some((addr, port))
+}
+
+/// A base chain of the nftables ruleset.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BaseChain {
+    /// `ip`, `ip6`, `inet`, `netdev`, …
+    pub family: &'static str,
+    /// Table name.
+    pub table: String,
+    /// Chain name.
+    pub name: String,
+    /// Hook number (inet: 0 prerouting, 1 input, 2 forward, 3 output, 4 postrouting).
+    pub hook: u32,
+    /// Chain type (`filter`, `nat`, `route`).
+    pub kind: String,
+    /// Whether the default policy drops.
+    pub policy_drop: bool,
+    /// Number of rules in the chain.
+    pub rules: usize,
+}
+
+impl BaseChain {
+    /// Whether the chain filters traffic leaving this namespace (output hook, or netdev egress).
+    pub fn filters_egress(&self) -> bool {
+        let out_hook = match self.family {
+            "ip" | "ip6" | "inet" => self.hook == 3 || (self.hook == 4 && self.kind == "filter"),
+            "netdev" => self.hook == 1,
+            _ => false,
+        };
+        out_hook && self.kind == "filter" && (self.policy_drop || self.rules > 0)
+    }
+
+    /// `family table chain` for evidence.
+    pub fn label(&self) -> String {
+        format!("{} {} {}", self.family, self.table, self.name)
+    }
+}
+
+/// Why the nftables ruleset could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NftError {
+    /// The kernel refused the dump (no CAP_NET_ADMIN in this namespace).
+    PermissionDenied,
+    /// Not the live host: there is no ruleset to read.
+    NotLive,
+    /// Anything else.
+    Other(String),
+}
+
+/// Dumps chains and rules of every family through netlink.
+pub fn nft_base_chains(host: &Host) -> Result<Vec<BaseChain>, NftError> {
+    if !host.is_live() {
+        return Err(NftError::NotLive);
+    }
+    netlink::dump()
+}
+
+mod netlink {
+    //! A minimal, read-only nfnetlink client: two dump requests, parsed defensively.
+
+    use std::collections::HashMap;
+    use std::time::Duration;
+
+    use rustix::net::netlink::{self, SocketAddrNetlink};
+    use rustix::net::{AddressFamily, RecvFlags, SendFlags, SocketType};
+
+    use super::{BaseChain, NftError};
+
+    const NFNL_SUBSYS_NFTABLES: u16 = 10;
+    const NFT_MSG_GETCHAIN: u16 = 4;
+    const NFT_MSG_NEWCHAIN: u16 = 3;
+    const NFT_MSG_GETRULE: u16 = 7;
+    const NFT_MSG_NEWRULE: u16 = 6;
+    const NLMSG_ERROR: u16 = 2;
+    const NLMSG_DONE: u16 = 3;
+    const NLM_F_REQUEST: u16 = 1;
+    const NLM_F_DUMP: u16 = 0x300;
+
+    fn family_name(f: u8) -> &'static str {
+        match f {
+            1 => "inet",
+            2 => "ip",
+            3 => "arp",
+            5 => "netdev",
+            7 => "bridge",
+            10 => "ip6",
+            _ => "other",
+        }
+    }
+
+    struct Attrs<'a> {
+        buf: &'a [u8],
+    }
+
+    impl<'a> Iterator for Attrs<'a> {
+        type Item = (u16, &'a [u8]);
+        fn next(&mut self) -> Option<Self::Item> {
+            if self.buf.len() < 4 {
+                return None;
+            }
+            let len = u16::from_ne_bytes([self.buf[0], self.buf[1]]) as usize;
+            let ty = u16::from_ne_bytes([self.buf[2], self.buf[3]]) & 0x3fff;
+            if len < 4 || len > self.buf.len() {
+                return None;
+            }
+            let payload = &self.buf[4..len];
+            let advance = (len + 3) & !3;
+            self.buf = self.buf.get(advance..).unwrap_or(&[]);
+            Some((ty, payload))
+        }
+    }
+
+    fn string(b: &[u8]) -> String {
+        String::from_utf8_lossy(b.split(|c| *c == 0).next().unwrap_or(b)).into_owned()
+    }
+
+    fn be32(b: &[u8]) -> Option<u32> {
+        Some(u32::from_be_bytes(b.get(..4)?.try_into().ok()?))
+    }
+
+    /// Sends one dump request and calls `each(family, attributes)` for every reply message.
+    fn request(msg: u16, reply: u16, seq: u32, mut each: impl FnMut(u8, &[u8])) -> Result<(), NftError> {
+        let fd = rustix::net::socket(AddressFamily::NETLINK, SocketType::RAW, Some(netlink::NETFILTER))
+            .map_err(|e| NftError::Other(format!("netlink socket: {e}")))?;
+        let _ = rustix::net::sockopt::set_socket_timeout(
+            &fd,
+            rustix::net::sockopt::Timeout::Recv,
+            Some(Duration::from_secs(2)),
+        );
+        let mut req = Vec::with_capacity(20);
+        req.extend_from_slice(&20u32.to_ne_bytes());
+        req.extend_from_slice(&((NFNL_SUBSYS_NFTABLES << 8) | msg).to_ne_bytes());
+        req.extend_from_slice(&(NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
+        req.extend_from_slice(&seq.to_ne_bytes());
+        req.extend_from_slice(&0u32.to_ne_bytes());
+        req.extend_from_slice(&[0, 0, 0, 0]); // nfgenmsg: family unspec, version 0, res_id 0
+        rustix::net::sendto(&fd, &req, SendFlags::empty(), &SocketAddrNetlink::new(0, 0))
+            .map_err(|e| NftError::Other(format!("netlink send: {e}")))?;
+        let mut buf = vec![0u8; 64 * 1024];
+        // Bounded: a ruleset larger than this many messages is not a runner's.
+        for _ in 0..10_000 {
+            let (n, _) = rustix::net::recv(&fd, &mut buf, RecvFlags::empty())
+                .map_err(|e| NftError::Other(format!("netlink receive: {e}")))?;
+            let mut data = &buf[..n];
+            if data.is_empty() {
+                return Ok(());
+            }
+            while data.len() >= 16 {
+                let len = u32::from_ne_bytes(data[0..4].try_into().unwrap_or([0; 4])) as usize;
+                let ty = u16::from_ne_bytes([data[4], data[5]]);
+                if len < 16 || len > data.len() {
+                    return Err(NftError::Other("malformed netlink message".into()));
+                }
+                let body = &data[16..len];
+                match ty {
+                    NLMSG_DONE => return Ok(()),
+                    NLMSG_ERROR => {
+                        let code = body
+                            .get(..4)
+                            .map(|b| i32::from_ne_bytes(b.try_into().unwrap_or([0; 4])))
+                            .unwrap_or(0);
+                        return match code {
+                            0 => Ok(()),
+                            -1 | -13 => Err(NftError::PermissionDenied),
+                            c => Err(NftError::Other(format!("netlink error {}", -c))),
+                        };
+                    }
+                    _ if body.len() >= 4 && ty == (NFNL_SUBSYS_NFTABLES << 8) | reply => {
+                        each(body[0], &body[4..])
+                    }
+                    _ => {}
+                }
+                data = data.get(((len + 3) & !3)..).unwrap_or(&[]);
+            }
+        }
+        Err(NftError::Other("netlink dump did not end".into()))
+    }
+
+    pub(super) fn dump() -> Result<Vec<BaseChain>, NftError> {
+        let mut chains: Vec<BaseChain> = Vec::new();
+        request(NFT_MSG_GETCHAIN, NFT_MSG_NEWCHAIN, 1, |family, attrs| {
+            let (mut table, mut name, mut kind, mut hook, mut policy_drop) =
+                (String::new(), String::new(), String::new(), None, false);
+            for (ty, v) in (Attrs { buf: attrs }) {
+                match ty {
+                    1 => table = string(v),
+                    3 => name = string(v),
+                    4 => hook = (Attrs { buf: v }).find(|(t, _)| *t == 1).and_then(|(_, h)| be32(h)),
+                    5 => policy_drop = be32(v) == Some(0),
+                    7 => kind = string(v),
+                    _ => {}
+                }
+            }
+            if let Some(hook) = hook {
+                chains.push(BaseChain {
+                    family: family_name(family),
+                    table,
+                    name,
+                    hook,
+                    kind,
+                    policy_drop,
+                    rules: 0,
+                });
+            }
+        })?;
+        let mut counts: HashMap<(&'static str, String, String), usize> = HashMap::new();
+        request(NFT_MSG_GETRULE, NFT_MSG_NEWRULE, 2, |family, attrs| {
+            let (mut table, mut chain) = (String::new(), String::new());
+            for (ty, v) in (Attrs { buf: attrs }) {
+                match ty {
+                    1 => table = string(v),
+                    2 => chain = string(v),
+                    _ => {}
+                }
+            }
+            *counts.entry((family_name(family), table, chain)).or_default() += 1;
+        })?;
+        for c in &mut chains {
+            c.rules = counts.get(&(c.family, c.table.clone(), c.name.clone())).copied().unwrap_or(0);
+        }
+        Ok(chains)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_proc_net_endpoints() {
+        assert_eq!(parse_endpoint("0100007F:0277"), Some((IpAddr::V4(Ipv4Addr::LOCALHOST), 631)));
+        assert_eq!(parse_endpoint("00000000:0016"), Some((IpAddr::V4(Ipv4Addr::UNSPECIFIED), 22)));
+        assert_eq!(
+            parse_endpoint("00000000000000000000000001000000:1F90"),
+            Some((IpAddr::V6(Ipv6Addr::LOCALHOST), 8080))
+        );
+        assert_eq!(parse_endpoint("zz:1"), None);
+    }
+}
