@@ -273,6 +273,20 @@ impl Host {
         Ok(buf)
     }
 
+    /// Reads a small file under `/proc/<pid>/` (at most `limit` bytes). On the live host these
+    /// are procfs files, regular by construction, so the checks of [`Host::read_limited`] are
+    /// skipped to keep the process table cheap; elsewhere it is `read_limited`.
+    pub fn read_procfs(&self, path: &str, limit: usize) -> io::Result<Vec<u8>> {
+        if !self.live || !path.starts_with("/proc/") {
+            return self.read_limited(path, limit);
+        }
+        let fd = rustix::fs::open(path, OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC, Mode::empty())
+            .map_err(io::Error::from)?;
+        let mut buf = Vec::with_capacity(limit.min(4096));
+        std::fs::File::from(fd).take(limit as u64).read_to_end(&mut buf)?;
+        Ok(buf)
+    }
+
     /// Reads a regular file as text (invalid UTF-8 replaced).
     pub fn read_string(&self, path: &str) -> io::Result<String> {
         let bytes = self.read(path)?;

@@ -28,8 +28,21 @@ impl Listener {
     }
 }
 
-/// Reads TCP listeners and bound UDP sockets. `None` when `/proc/net` is unavailable.
+/// Reads TCP listeners and bound UDP sockets: on the live host through sock_diag netlink
+/// (only the listening sockets are walked; `/proc/net/tcp` walks every hash bucket and is
+/// slow on large machines), elsewhere from the tree's `/proc/net`. `None` when unavailable.
 pub fn listeners(host: &Host) -> Option<Vec<Listener>> {
+    if host.is_live()
+        && let Some(mut v) = diag::listeners()
+    {
+        v.sort_by(|a, b| (a.port, a.proto).cmp(&(b.port, b.proto)));
+        v.dedup();
+        return Some(v);
+    }
+    proc_listeners(host)
+}
+
+fn proc_listeners(host: &Host) -> Option<Vec<Listener>> {
     let mut out = Vec::new();
     let mut any = false;
     for (proto, path, listen_state) in [
@@ -130,6 +143,99 @@ pub fn nft_base_chains(host: &Host) -> Result<Vec<BaseChain>, NftError> {
         return Err(NftError::NotLive);
     }
     netlink::dump()
+}
+
+mod diag {
+    //! Listening sockets over NETLINK_SOCK_DIAG (what `ss -l` uses): one dump per
+    //! family and protocol, filtered by state in the kernel.
+
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    use std::time::Duration;
+
+    use rustix::net::netlink::{self, SocketAddrNetlink};
+    use rustix::net::{AddressFamily, RecvFlags, SendFlags, SocketType};
+
+    use super::Listener;
+
+    const SOCK_DIAG_BY_FAMILY: u16 = 20;
+    const NLMSG_ERROR: u16 = 2;
+    const NLMSG_DONE: u16 = 3;
+    const TCP_LISTEN: u32 = 10;
+    const TCP_CLOSE: u32 = 7;
+
+    /// Every listener, or `None` if sock_diag is unavailable.
+    pub(super) fn listeners() -> Option<Vec<Listener>> {
+        let fd = rustix::net::socket(AddressFamily::NETLINK, SocketType::DGRAM, Some(netlink::SOCK_DIAG)).ok()?;
+        let _ = rustix::net::sockopt::set_socket_timeout(&fd, rustix::net::sockopt::Timeout::Recv, Some(Duration::from_secs(2)));
+        let mut out = Vec::new();
+        for (family, proto, state, name) in [
+            (2u8, 6u8, TCP_LISTEN, "tcp"),
+            (10, 6, TCP_LISTEN, "tcp6"),
+            (2, 17, TCP_CLOSE, "udp"),
+            (10, 17, TCP_CLOSE, "udp6"),
+        ] {
+            let mut req = Vec::with_capacity(72);
+            req.extend_from_slice(&72u32.to_ne_bytes());
+            req.extend_from_slice(&SOCK_DIAG_BY_FAMILY.to_ne_bytes());
+            req.extend_from_slice(&(1u16 | 0x300).to_ne_bytes()); // NLM_F_REQUEST | NLM_F_DUMP
+            req.extend_from_slice(&1u32.to_ne_bytes());
+            req.extend_from_slice(&0u32.to_ne_bytes());
+            // inet_diag_req_v2: family, protocol, ext, pad, states, then a zeroed socket id.
+            req.extend_from_slice(&[family, proto, 0, 0]);
+            req.extend_from_slice(&(1u32 << state).to_ne_bytes());
+            req.extend_from_slice(&[0u8; 48]);
+            rustix::net::sendto(&fd, &req, SendFlags::empty(), &SocketAddrNetlink::new(0, 0)).ok()?;
+            let mut buf = vec![0u8; 32 * 1024];
+            'recv: for _ in 0..1000 {
+                let (n, _) = rustix::net::recv(&fd, &mut buf, RecvFlags::empty()).ok()?;
+                let mut data = &buf[..n];
+                if data.is_empty() {
+                    break;
+                }
+                while data.len() >= 16 {
+                    let len = u32::from_ne_bytes(data[0..4].try_into().ok()?) as usize;
+                    let ty = u16::from_ne_bytes([data[4], data[5]]);
+                    if len < 16 || len > data.len() {
+                        return None;
+                    }
+                    match ty {
+                        NLMSG_DONE => break 'recv,
+                        NLMSG_ERROR => return None,
+                        SOCK_DIAG_BY_FAMILY => {
+                            if let Some(l) = parse(&data[16..len], name) {
+                                out.push(l);
+                            }
+                        }
+                        _ => {}
+                    }
+                    data = data.get(((len + 3) & !3)..).unwrap_or(&[]);
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// inet_diag_msg: family, state, timer, retrans, id {sport, dport, src[16], dst[16], if,
+    /// cookie[8]}, expires, rqueue, wqueue, uid, inode.
+    fn parse(b: &[u8], proto: &'static str) -> Option<Listener> {
+        if b.len() < 72 {
+            return None;
+        }
+        let family = b[0];
+        let port = u16::from_be_bytes([b[4], b[5]]);
+        let dport = u16::from_be_bytes([b[6], b[7]]);
+        if proto.starts_with("udp") && dport != 0 {
+            return None; // a connected UDP socket is a client, not a listener
+        }
+        let src = &b[8..24];
+        let addr = if family == 2 {
+            IpAddr::V4(Ipv4Addr::new(src[0], src[1], src[2], src[3]))
+        } else {
+            IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(src).ok()?))
+        };
+        let uid = u32::from_ne_bytes(b[64..68].try_into().ok()?);
+        Some(Listener { proto, addr, port, uid })
+    }
 }
 
 mod netlink {
@@ -302,6 +408,20 @@ mod netlink {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn live_listeners_include_a_socket_we_open() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let u = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let uport = u.local_addr().unwrap().port();
+        let found = listeners(&Host::live()).unwrap();
+        assert!(found.iter().any(|x| x.port == port && x.proto == "tcp" && x.is_loopback()), "{found:?}");
+        assert!(found.iter().any(|x| x.port == uport && x.proto == "udp"), "{found:?}");
+        // The same sockets, read the slow way, agree.
+        let slow = proc_listeners(&Host::live()).unwrap();
+        assert!(slow.iter().any(|x| x.port == port && x.proto == "tcp"));
+    }
 
     #[test]
     fn parses_proc_net_endpoints() {
