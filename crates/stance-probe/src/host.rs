@@ -280,8 +280,12 @@ impl Host {
         if !self.live || !path.starts_with("/proc/") {
             return self.read_limited(path, limit);
         }
-        let fd = rustix::fs::open(path, OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC, Mode::empty())
-            .map_err(io::Error::from)?;
+        let fd = rustix::fs::open(
+            path,
+            OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(io::Error::from)?;
         let mut buf = Vec::with_capacity(limit.min(4096));
         std::fs::File::from(fd).take(limit as u64).read_to_end(&mut buf)?;
         Ok(buf)

@@ -655,6 +655,19 @@ fn cases() -> Vec<Case> {
             let k = fake_aws_key();
             f.file("/runner/_diag/Runner_1.log", &format!("debug env key={k}\n"));
         }),
+        case!("secrets-in-logs", "the job's own fresh temp file", Pass, |f| {
+            let k = fake_aws_key();
+            f.file("/tmp/job-output.json", &format!("{{\"key\":\"{k}\"}}"));
+        }),
+        case!("secrets-in-logs", "a key in a temp log file", Fail, |f| {
+            let k = fake_aws_key();
+            f.file("/tmp/build/deploy.log", &format!("using {k}\n"));
+        }),
+        case!("secrets-in-logs", "a key left in /tmp by an earlier job", Fail, |f| {
+            let k = fake_aws_key();
+            let t = f.now - DAY;
+            f.file("/tmp/creds.json", &format!("{{\"key\":\"{k}\"}}")).mtime("/tmp/creds.json", t);
+        }),
         case!("persisted-git-credentials", "no token in .git/config", Pass, |f| {
             f.opts.workspace = Some("/ws".into());
             f.env("HOME", "/home/runner").file("/ws/.git/config", "[core]\n\tbare = false\n");

@@ -66,7 +66,9 @@ fn unreadable_root_is_one_line_and_exit_2() {
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let bin = env!("CARGO_BIN_EXE_stance");
     let o = if stance_testkit::is_root() {
-        let Some(setpriv) = stance_testkit::which("setpriv") else { return stance_testkit::skip("setpriv is not installed") };
+        let Some(setpriv) = stance_testkit::which("setpriv") else {
+            return stance_testkit::skip("setpriv is not installed");
+        };
         // The binary must be reachable by nobody: copy it next to the locked dir.
         let copy = dir.path().join("stance");
         std::fs::copy(bin, &copy).unwrap();
@@ -91,9 +93,24 @@ fn help_documents_every_probe_flag() {
     assert!(o.status.success());
     let help = String::from_utf8(o.stdout).unwrap();
     for flag in [
-        "--format", "--verbose", "--output", "--summary", "--min-level", "--root", "--egress-target", "--metadata-target",
-        "--internal-target", "--connect-timeout", "--no-secret-scan", "--scan-budget", "--scan-max-mib", "--workspace",
-        "--runner-dir", "--runner-label", "--job-start", "--color",
+        "--format",
+        "--verbose",
+        "--output",
+        "--summary",
+        "--min-level",
+        "--root",
+        "--egress-target",
+        "--metadata-target",
+        "--internal-target",
+        "--connect-timeout",
+        "--no-secret-scan",
+        "--scan-budget",
+        "--scan-max-mib",
+        "--workspace",
+        "--runner-dir",
+        "--runner-label",
+        "--job-start",
+        "--color",
     ] {
         assert!(help.contains(flag), "--help does not mention {flag}");
     }
@@ -103,11 +120,13 @@ fn help_documents_every_probe_flag() {
 fn min_level_not_met_exits_3() {
     // An empty offline root cannot prove anything, so it is L0.
     let dir = tempfile::tempdir().unwrap();
-    let o = stance(&["probe", "--root", dir.path().to_str().unwrap(), "--min-level", "L1", "--format", "json"]);
+    let o =
+        stance(&["probe", "--root", dir.path().to_str().unwrap(), "--min-level", "L1", "--format", "json"]);
     assert_eq!(o.status.code(), Some(3), "{}", String::from_utf8_lossy(&o.stderr));
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(report["posture"]["level"], "L0");
-    let o = stance(&["probe", "--root", dir.path().to_str().unwrap(), "--min-level", "L0", "--format", "json"]);
+    let o =
+        stance(&["probe", "--root", dir.path().to_str().unwrap(), "--min-level", "L0", "--format", "json"]);
     assert_eq!(o.status.code(), Some(0));
 }
 
@@ -142,7 +161,10 @@ fn summary_appends_markdown_to_the_step_summary() {
 #[test]
 fn controls_lists_the_catalog_in_three_formats() {
     let o = stance(&["controls"]);
-    assert!(String::from_utf8_lossy(&o.stdout).contains("docker") || String::from_utf8_lossy(&o.stdout).contains("container-socket-accessible"));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("docker")
+            || String::from_utf8_lossy(&o.stdout).contains("container-socket-accessible")
+    );
     let o = stance(&["controls", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v.as_array().unwrap().len(), stance_core::CONTROLS.len());

@@ -30,7 +30,10 @@ fn cli_reference_is_current() {
 
 #[test]
 fn controls_command_prints_the_reference() {
-    let out = stance_testkit::clean_command(env!("CARGO_BIN_EXE_stance")).args(["controls", "--format", "markdown"]).output().unwrap();
+    let out = stance_testkit::clean_command(env!("CARGO_BIN_EXE_stance"))
+        .args(["controls", "--format", "markdown"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     assert_eq!(String::from_utf8(out.stdout).unwrap(), stance::docs::controls_markdown());
 }

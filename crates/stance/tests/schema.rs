@@ -16,14 +16,20 @@ fn validate(schema: &Path, docs: &[&Path]) {
     let Some(py) = python() else { return skip("no test Python venv (.venv): run scripts/test.sh") };
     let script = workspace_root().join("crates/stance/tests/tools/validate_schema.py");
     let out = Command::new(py).arg(script).arg(schema).args(docs).output().unwrap();
-    assert!(out.status.success(), "schema validation failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "schema validation failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
 fn live_probe_report_matches_the_schema() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("live.json");
-    let st = stance().args(["probe", "--format", "json", "--no-secret-scan", "-o"]).arg(&out).status().unwrap();
+    let st =
+        stance().args(["probe", "--format", "json", "--no-secret-scan", "-o"]).arg(&out).status().unwrap();
     assert!(st.success());
     validate(&workspace_root().join("schema/report.schema.json"), &[&out]);
 }
@@ -60,10 +66,20 @@ fn ci_context_report_matches_the_schema() {
 fn offline_root_report_matches_the_schema() {
     let root = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(root.path().join("etc")).unwrap();
-    std::fs::write(root.path().join("etc/os-release"), "ID=debian\nVERSION_ID=12\nPRETTY_NAME=\"Debian 12\"\n").unwrap();
+    std::fs::write(
+        root.path().join("etc/os-release"),
+        "ID=debian\nVERSION_ID=12\nPRETTY_NAME=\"Debian 12\"\n",
+    )
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("root.json");
-    let st = stance().args(["probe", "--format", "json", "--root"]).arg(root.path()).arg("-o").arg(&out).status().unwrap();
+    let st = stance()
+        .args(["probe", "--format", "json", "--root"])
+        .arg(root.path())
+        .arg("-o")
+        .arg(&out)
+        .status()
+        .unwrap();
     assert!(st.success());
     validate(&workspace_root().join("schema/report.schema.json"), &[&out]);
 }
@@ -76,7 +92,12 @@ fn schema_rejects_a_malformed_report() {
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, r#"{"schema_version":1,"kind":"probe","tool":{"name":"stance","version":"0"},"generated_at":"2026-01-01T00:00:00Z","duration_ms":1,"summary":{"counts":{"pass":0,"fail":0,"warn":0,"not-applicable":0,"unknown":0}},"findings":[{"id":"x","title":"t","outcome":"maybe","severity":"high","confidence":"high","message":"m"}]}"#).unwrap();
     let script = workspace_root().join("crates/stance/tests/tools/validate_schema.py");
-    let out = Command::new(py).arg(script).arg(workspace_root().join("schema/report.schema.json")).arg(&bad).output().unwrap();
+    let out = Command::new(py)
+        .arg(script)
+        .arg(workspace_root().join("schema/report.schema.json"))
+        .arg(&bad)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("maybe"));
 }

@@ -184,11 +184,34 @@ pub(crate) fn run_scans(ctx: &Ctx<'_>) -> SecretScans {
     {
         out.workspace = Some((ws, scan_paths(set, &[r], &opts)));
     }
+    // Runner diagnostic logs in full; temp directories shallowly (what matters there is
+    // what earlier jobs left, and logs).
     let mut logs: Vec<String> = Vec::new();
     logs.extend(ctx.platform().context.agent.as_ref().and_then(|a| a.diag_dir.clone()));
-    if !logs.is_empty() {
-        let roots: Vec<PathBuf> = logs.iter().filter_map(|l| real(l)).collect();
-        out.logs = Some((logs, scan_paths(set, &roots, &opts)));
+    let mut temps: Vec<String> = vec!["/tmp".into(), "/var/tmp".into()];
+    temps.extend(ctx.platform().runner_temp.clone());
+    temps.retain(|t| ctx.host.exists(t));
+    let mut roots: Vec<PathBuf> = logs.iter().filter_map(|l| real(l)).collect();
+    let mut report = if roots.is_empty() { None } else { Some(scan_paths(set, &roots, &opts)) };
+    if !temps.is_empty() {
+        let shallow = ScanOptions { max_depth: 3, ..opts.clone() };
+        roots = temps.iter().filter_map(|t| real(t)).collect();
+        let r = scan_paths(set, &roots, &shallow);
+        report = Some(match report {
+            None => r,
+            Some(mut a) => {
+                a.hits.extend(r.hits);
+                a.truncated = a.truncated.or(r.truncated);
+                a.root_errors.extend(r.root_errors);
+                a.stats.files_scanned += r.stats.files_scanned;
+                a.stats.bytes_scanned += r.stats.bytes_scanned;
+                a
+            }
+        });
+        logs.extend(temps);
+    }
+    if let Some(r) = report {
+        out.logs = Some((logs, r));
     }
     out
 }
@@ -267,8 +290,32 @@ pub fn secrets_in_workspace(ctx: &Ctx<'_>) -> Eval {
 /// `secrets-in-logs`.
 pub fn secrets_in_logs(ctx: &Ctx<'_>) -> Eval {
     let scans = ctx.secret_scans();
-    let none = Eval::na("no runner log directory found");
-    scan_eval(ctx, "runner logs", scans.logs.as_ref().map(|(l, r)| (l.join(", "), r)), |_| true, none)
+    let none = Eval::na("no runner log or temp directory found");
+    let diag = ctx.platform().context.agent.as_ref().and_then(|a| a.diag_dir.clone());
+    let job_start = ctx.job_start().map(|(t, _)| t);
+    let own_commands = ctx.platform().runner_temp.clone().map(|t| format!("{t}/_runner_file_commands/"));
+    // Everything in the runner's diagnostic logs counts; in temp directories, log files and
+    // files from before this job do (the job's own files are its business).
+    let keep = |p: &str| {
+        if diag.as_deref().is_some_and(|d| p.starts_with(&format!("{d}/"))) {
+            return true;
+        }
+        if own_commands.as_deref().is_some_and(|c| p.starts_with(c)) {
+            return false;
+        }
+        let name = p.rsplit('/').next().unwrap_or(p);
+        let is_log = [".log", ".txt", ".out", ".err"].iter().any(|e| name.ends_with(e));
+        let earlier = job_start
+            .is_some_and(|s| ctx.host.lstat(p).ok().and_then(|m| m.modified().ok()).is_some_and(|m| m < s));
+        is_log || earlier
+    };
+    scan_eval(
+        ctx,
+        "runner logs and temp files",
+        scans.logs.as_ref().map(|(l, r)| (l.join(", "), r)),
+        keep,
+        none,
+    )
 }
 
 /// `persisted-git-credentials`.

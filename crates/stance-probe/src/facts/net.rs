@@ -165,8 +165,13 @@ mod diag {
 
     /// Every listener, or `None` if sock_diag is unavailable.
     pub(super) fn listeners() -> Option<Vec<Listener>> {
-        let fd = rustix::net::socket(AddressFamily::NETLINK, SocketType::DGRAM, Some(netlink::SOCK_DIAG)).ok()?;
-        let _ = rustix::net::sockopt::set_socket_timeout(&fd, rustix::net::sockopt::Timeout::Recv, Some(Duration::from_secs(2)));
+        let fd =
+            rustix::net::socket(AddressFamily::NETLINK, SocketType::DGRAM, Some(netlink::SOCK_DIAG)).ok()?;
+        let _ = rustix::net::sockopt::set_socket_timeout(
+            &fd,
+            rustix::net::sockopt::Timeout::Recv,
+            Some(Duration::from_secs(2)),
+        );
         let mut out = Vec::new();
         for (family, proto, state, name) in [
             (2u8, 6u8, TCP_LISTEN, "tcp"),
