@@ -14,7 +14,7 @@ use crate::report::Report;
 
 pub use github::{escape_data, escape_property};
 pub use markdown::escape_cell;
-pub use text::context_line;
+pub use text::{clean, context_line};
 
 /// An output format of the report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

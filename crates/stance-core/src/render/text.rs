@@ -42,6 +42,16 @@ impl Paint {
     }
 }
 
+/// Makes text safe for a terminal and a CI log: control characters (newlines, escapes) in
+/// observed data such as file names are shown escaped, so they can neither forge extra output
+/// lines (a `::workflow-command` in a file name) nor drive the terminal.
+pub fn clean(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(text.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect())
+}
+
 fn shown(f: &Finding, verbose: bool) -> bool {
     verbose || matches!(f.outcome, Outcome::Fail | Outcome::Warn | Outcome::Unknown)
 }
@@ -98,12 +108,12 @@ pub fn context_line(c: &Context) -> String {
 }
 
 fn write_location(out: &mut String, p: &Paint, loc: &Location) {
-    let _ = writeln!(out, "    {} {}:{}:{}", p.dim("-->"), loc.path, loc.start.line, loc.start.column);
+    let _ = writeln!(out, "    {} {}:{}:{}", p.dim("-->"), clean(&loc.path), loc.start.line, loc.start.column);
     if let Some(snippet) = &loc.snippet {
         let width = (loc.start.line as usize + snippet.lines().count()).to_string().len();
         for (i, line) in snippet.lines().enumerate() {
             let n = loc.start.line as usize + i;
-            let _ = writeln!(out, "    {} {} {line}", p.dim(&format!("{n:>width$}")), p.dim("|"));
+            let _ = writeln!(out, "    {} {} {}", p.dim(&format!("{n:>width$}")), p.dim("|"), clean(line));
             if i == 0 && loc.end.line == loc.start.line {
                 let start = loc.start.column.saturating_sub(1) as usize;
                 let len = (loc.end.column.saturating_sub(loc.start.column) as usize).max(1);
@@ -136,8 +146,8 @@ fn write_finding(out: &mut String, p: &Paint, f: &Finding, opts: &Options<'_>) {
         match &e.location {
             Some(loc) => write_location(out, p, loc),
             None => {
-                let detail = e.detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default();
-                let _ = writeln!(out, "       {} {}{detail}", p.dim("·"), e.subject);
+                let detail = e.detail.as_deref().map(|d| format!(": {}", clean(d))).unwrap_or_default();
+                let _ = writeln!(out, "       {} {}{detail}", p.dim("·"), clean(&e.subject));
             }
         }
     }
@@ -171,9 +181,9 @@ pub(super) fn render(report: &Report, opts: &Options<'_>) -> String {
                     let _ = write!(head, " · root {}", h.root);
                 }
             }
-            let _ = writeln!(out, "{}", p.bold(&head));
+            let _ = writeln!(out, "{}", p.bold(&clean(&head)));
             if let Some(c) = &report.context {
-                let _ = writeln!(out, "{}", context_line(c));
+                let _ = writeln!(out, "{}", clean(&context_line(c)));
             }
             if let Some(posture) = &report.posture {
                 let mut line = format!("Posture level {} ({})", posture.level, level_name(posture.level));
@@ -218,13 +228,13 @@ pub(super) fn render(report: &Report, opts: &Options<'_>) -> String {
             if let Some(scan) = &report.scan {
                 for d in &scan.diagnostics {
                     let at = d.line.map(|l| format!(":{l}:{}", d.column.unwrap_or(1))).unwrap_or_default();
-                    let _ = writeln!(out, "{} {}{at}: {}", p.wrap("33", "diagnostic:"), d.path, d.message);
+                    let _ = writeln!(out, "{} {}{at}: {}", p.wrap("33", "diagnostic:"), clean(&d.path), clean(&d.message));
                 }
             }
         }
     }
     for note in &report.notes {
-        let _ = writeln!(out, "{} {note}", p.dim("note:"));
+        let _ = writeln!(out, "{} {}", p.dim("note:"), clean(note));
     }
     let c = &report.summary.counts;
     let _ = writeln!(
@@ -239,4 +249,15 @@ pub(super) fn render(report: &Report, opts: &Options<'_>) -> String {
         if opts.verbose { String::new() } else { p.dim(" (-v lists passing controls)") }
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(clean("a\n::error::x\r\u{1b}[31m"), "a\\n::error::x\\r\\u{1b}[31m");
+        assert!(matches!(clean("plain ✓ text"), std::borrow::Cow::Borrowed(_)));
+    }
 }
