@@ -58,7 +58,7 @@ const FORWARDERS: &[&str] = &[
     "fluent-bit-agent",
 ];
 
-fn running<'c>(ctx: &'c Ctx<'_>, names: &[&str]) -> Vec<Evidence> {
+fn running(ctx: &Ctx<'_>, names: &[&str]) -> Vec<Evidence> {
     ctx.procs()
         .procs
         .iter()

@@ -26,7 +26,7 @@ pub fn non_loopback_listeners(ctx: &Ctx<'_>) -> Eval {
     // DHCP clients bind their port on every interface; they are not services.
     let open: Vec<Evidence> = ls
         .iter()
-        .filter(|l| !l.is_loopback() && !(l.proto.starts_with("udp") && matches!(l.port, 68 | 546)))
+        .filter(|l| !(l.is_loopback() || l.proto.starts_with("udp") && matches!(l.port, 68 | 546)))
         .map(|l| net(format!("{} {}:{}", l.proto, l.addr, l.port), format!("listening, uid {}", l.uid)))
         .collect();
     if open.is_empty() {

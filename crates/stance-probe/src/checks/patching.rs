@@ -50,10 +50,12 @@ pub fn os_end_of_life(ctx: &Ctx<'_>) -> Eval {
 pub fn kernel_build_date(version: &str) -> Option<SystemTime> {
     // Debian style: "... Debian 6.1.112-1 (2024-09-30)".
     for part in version.split(['(', ')']) {
-        if part.len() == 10 && part.as_bytes()[4] == b'-' && part.as_bytes()[7] == b'-' {
-            if let Ok(t) = parse_date(part) {
-                return Some(t);
-            }
+        if part.len() == 10
+            && part.as_bytes()[4] == b'-'
+            && part.as_bytes()[7] == b'-'
+            && let Ok(t) = parse_date(part)
+        {
+            return Some(t);
         }
     }
     // Classic style: "#1 SMP PREEMPT_DYNAMIC Thu Oct  5 21:02:42 UTC 2023".

@@ -220,7 +220,7 @@ pub fn detect(host: &Host, procs: &ProcTable, o: &PlatformOverrides) -> Platform
                 install_dir = host
                     .read_link(&format!("/proc/{}/exe", p.pid))
                     .ok()
-                    .and_then(|exe| exe.parent()?.parent().map(|d| Host::display(d)));
+                    .and_then(|exe| exe.parent()?.parent().map(Host::display));
             }
         }
     }

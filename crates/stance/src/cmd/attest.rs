@@ -4,8 +4,7 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use stance_attest::{
-    ArtifactDigest, AttestError, AttestRequest, Decision, Level, PolicyResult, Tier, bundle,
-    default_required_level,
+    ArtifactDigest, AttestError, AttestRequest, Decision, Level, Tier, bundle, default_policy_result,
 };
 
 use crate::cmd::key::load_signing_key;
@@ -19,6 +18,7 @@ const MAX_REPORT_BYTES: u64 = 16 * 1024 * 1024;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The posture report to attest (`stance probe --format json` output); `-` reads stdin.
+    /// Without it, stance probes this machine now (secret scan included) and attests that.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
     /// The private signing key file (PKCS#8 PEM, mode 0600).
@@ -43,21 +43,16 @@ pub struct Args {
 
 /// Parses a tier name.
 pub fn parse_tier(s: &str) -> Result<Tier, String> {
-    s.parse()
+    s.parse().map_err(|e: stance_core::model::UnknownValue| e.to_string())
 }
 
 /// Runs `stance attest`.
 pub fn run(args: Args, io: &mut Io) -> CmdResult {
-    let Some(report_path) = &args.report else {
-        return Err(CliError::usage(
-            "live probing is not wired into `stance attest` yet; give the report with --report FILE",
-        )
-        .hint(
-            "stance probe --format json > report.json && stance attest --report report.json --key stance.key",
-        ));
-    };
     let key = load_signing_key(args.key.as_deref(), args.key_env.as_deref())?;
-    let report = read_report(report_path)?;
+    let report = match &args.report {
+        Some(path) => read_report(path)?,
+        None => live_report()?,
+    };
 
     let mut req = AttestRequest::new(report);
     req.tier = args.tier;
@@ -72,7 +67,7 @@ pub fn run(args: Args, io: &mut Io) -> CmdResult {
         let statement = req.statement().map_err(attest_error)?;
         let level: Level = serde_json::from_value(statement.predicate["level"].clone())
             .map_err(|e| CliError::runtime(format!("predicate level: {e}")))?;
-        req.policy = Some(default_policy(tier, level));
+        req.policy = Some(default_policy_result(tier, level));
     }
     let envelope = req.sign(&[&key]).map_err(attest_error)?;
     let line = format!("{}\n", envelope.to_json());
@@ -98,15 +93,10 @@ pub fn run(args: Args, io: &mut Io) -> CmdResult {
     Ok(Exit::OK)
 }
 
-/// The built-in default policy's result for `tier` at `level` (swap point for stance-policy).
-pub fn default_policy(tier: Tier, level: Level) -> PolicyResult {
-    let required = default_required_level(tier);
-    let (decision, reason) = if level >= required {
-        (Decision::Allow, format!("posture level {level} meets the {required} that tier {tier} requires"))
-    } else {
-        (Decision::Deny, format!("posture level {level} is below the {required} that tier {tier} requires"))
-    };
-    PolicyResult { decision, tier, required_level: required, reasons: vec![reason] }
+/// Probes this machine with the default options and returns the report as JSON.
+pub fn live_report() -> Result<serde_json::Value, CliError> {
+    let report = stance_probe::probe(&stance_probe::Host::live(), &stance_probe::ProbeOptions::default());
+    serde_json::to_value(&report).map_err(|e| CliError::runtime(format!("cannot serialise the report: {e}")))
 }
 
 fn attest_error(e: AttestError) -> CliError {
