@@ -31,45 +31,41 @@ pub fn fingerprint(value: &[u8]) -> String {
     out
 }
 
-/// Words in an environment variable name that mark its value as secret.
-const SECRET_NAME_WORDS: &[&str] = &[
-    "TOKEN",
-    "SECRET",
-    "PASSWORD",
-    "PASSWD",
-    "PASSPHRASE",
-    "PRIVATE",
-    "CREDENTIAL",
-    "APIKEY",
-    "API_KEY",
-    "ACCESS_KEY",
-    "AUTH",
-    "SESSION",
-    "COOKIE",
-    "SIGNING",
-    "WEBHOOK",
-    "DSN",
-    "CONNECTION_STRING",
-    "_PAT",
-    "PAT_",
-    "_KEY",
+/// Whole words (between underscores) of a variable name that mark its value as secret.
+const SECRET_WORDS: &[&str] = &[
+    "TOKEN", "TOKENS", "SECRET", "SECRETS", "PASSWORD", "PASSWD", "PWD_HASH", "PASSPHRASE", "CREDENTIAL",
+    "CREDENTIALS", "CREDS", "APIKEY", "PAT", "AUTH", "COOKIE", "SESSION", "DSN", "JWT", "KEY", "PRIVATE",
+    "SIGNING", "WEBHOOK",
 ];
 
-/// Names that match the words above but are known not to hold secrets.
-const NOT_SECRET_NAMES: &[&str] =
-    &["AUTHOR", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "SSH_AUTH_SOCK", "XAUTHORITY", "KEYTIMEOUT"];
+/// Fragments that mark a secret even inside a word (`NPMTOKEN`, `DBPASSWORD`).
+const SECRET_FRAGMENTS: &[&str] = &["TOKEN", "SECRET", "PASSWORD", "PASSWD", "APIKEY", "CONNECTIONSTRING"];
+
+/// Names that look secret but are known not to hold secrets.
+const NOT_SECRET_NAMES: &[&str] = &[
+    "SSH_AUTH_SOCK", "XAUTHORITY", "KEYTIMEOUT", "GPG_KEY_ID", "GITHUB_TOKEN_PERMISSIONS", "AUTH_TYPE",
+    "ACTIONS_ID_TOKEN_REQUEST_URL",
+];
 
 /// Whether an environment variable's name says its value is a secret.
+///
+/// Words are matched whole (`MY_PAT` is secret, `CARGO_PKG_VERSION_PATCH` is not); a few
+/// unambiguous fragments also match inside words (`NPMTOKEN`). Names of paths and URLs
+/// (`*_FILE`, `*_PATH`, `*_URL`, `*_DIR`) are not secrets themselves.
 pub fn is_secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    if NOT_SECRET_NAMES.contains(&upper.as_str())
-        || upper.ends_with("_URL")
-        || upper.ends_with("_PATH")
-        || upper.ends_with("_FILE")
+    if NOT_SECRET_NAMES.contains(&upper.as_str()) {
+        return false;
+    }
+    let words: Vec<&str> = upper.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    if let Some(last) = words.last()
+        && matches!(*last, "FILE" | "PATH" | "URL" | "URI" | "DIR" | "HOST" | "NAME" | "ID" | "USER" | "USERNAME" | "TYPE" | "LENGTH")
+        && words.len() > 1
     {
         return false;
     }
-    SECRET_NAME_WORDS.iter().any(|w| upper.contains(w)) || upper == "PAT"
+    words.iter().any(|w| SECRET_WORDS.contains(w))
+        || words.iter().any(|w| SECRET_FRAGMENTS.iter().any(|f| w.contains(f)))
 }
 
 /// Replaces known secret values in text with `[REDACTED]`.

@@ -33,24 +33,25 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The commands of stance.
+/// The commands of stance. (`about` is given per variant so that each command's own
+/// `long_about` still shows in its `--help`.)
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Measure the posture of the machine this job runs on and print a report.
+    #[command(about = "Measure the posture of the machine this job runs on and print a report")]
     Probe(cmd::probe::Args),
-    /// List the control catalog.
+    #[command(about = "List the control catalog")]
     Controls(cmd::controls::Args),
-    /// Audit CI configuration for runner-posture mistakes.
+    #[command(about = "Audit CI configuration for runner-posture mistakes")]
     Scan(cmd::scan::Args),
-    /// Check a posture report against the policy for a job tier.
+    #[command(about = "Check a posture report against the policy for a job tier")]
     Check(cmd::check::Args),
-    /// Run a command only when the runner's posture meets the policy for a tier.
+    #[command(about = "Run a command only when the runner's posture meets the policy for a tier")]
     Gate(cmd::gate::Args),
-    /// Generate and inspect signing keys for attestations.
+    #[command(about = "Generate and inspect signing keys for attestations")]
     Key(cmd::key::Args),
-    /// Sign a posture report as an in-toto attestation in a DSSE envelope.
+    #[command(about = "Sign a posture report as an in-toto attestation in a DSSE envelope")]
     Attest(cmd::attest::Args),
-    /// Verify a posture attestation.
+    #[command(about = "Verify a posture attestation")]
     Verify(cmd::verify::Args),
 }
 

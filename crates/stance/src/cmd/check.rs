@@ -1,13 +1,330 @@
-//! `stance check` (not built yet: see the issue tracker).
+//! `stance check`: evaluate a posture report (a live probe, or `--report FILE`)
+//! against the policy of a job tier. The flags shared with `stance gate` live in
+//! [`CheckOptions`]; [`evaluate`] is the decision both commands make.
 
-use crate::exit::{CliError, CmdResult};
+use std::io::{Read as _, Write as _};
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use stance_core::model::Tier;
+use stance_core::redact::{Scrubber, is_secret_name};
+use stance_core::render::Format;
+use stance_core::report::Report;
+use stance_policy::config::{Date, Policy};
+use stance_policy::eval::Evaluation;
+use stance_policy::{
+    CheckError, CheckRequest, ErrorKind, JobEnv, PolicyError, RegoPolicies, ScanJobModel, TierChoice,
+};
+use stance_probe::{Host, ProbeOptions};
+
+use crate::exit::{CliError, CmdResult, Exit};
 use crate::io::Io;
+
+/// Report files larger than this are refused.
+const MAX_REPORT_BYTES: u64 = 64 << 20;
+
+/// The tier named on the command line: one of the four, or `auto`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TierArg {
+    /// A named tier.
+    Named(Tier),
+    /// Infer it from the job's context.
+    Auto,
+}
+
+fn parse_tier_arg(s: &str) -> Result<TierArg, String> {
+    if s == "auto" {
+        return Ok(TierArg::Auto);
+    }
+    s.parse::<Tier>().map(TierArg::Named).map_err(|_| {
+        format!("unknown tier `{s}` (expected one of: untrusted, build, privileged, release, auto)")
+    })
+}
+
+fn parse_tier(s: &str) -> Result<Tier, String> {
+    s.parse::<Tier>()
+        .map_err(|_| format!("unknown tier `{s}` (expected one of: untrusted, build, privileged, release)"))
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse::<Format>().map_err(|e| e.to_string())
+}
+
+/// The flags `stance check` and `stance gate` share: what to evaluate, against what.
+#[derive(Debug, clap::Args)]
+pub struct CheckOptions {
+    /// The job's tier: untrusted, build, privileged, release, or auto (infer it from the CI context).
+    #[arg(long, short = 't', value_name = "TIER", value_parser = parse_tier_arg, required_unless_present = "print_policy")]
+    pub tier: Option<TierArg>,
+
+    /// With --tier auto: the tier to use when the context does not decide (raised to what the evidence implies).
+    #[arg(long, value_name = "TIER", value_parser = parse_tier)]
+    pub fallback_tier: Option<Tier>,
+
+    /// Evaluate this report (from `stance probe --format json`; `-` for standard input) instead of probing now.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
+    /// A policy file (TOML) layered over the built-in default: each field it sets replaces the default's.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+
+    /// A Rego policy file (rules `deny`/`warn` in package `stance` or below). Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub rego: Vec<PathBuf>,
+
+    /// Every `*.rego` file below DIR (`*_test.rego` skipped). Repeatable.
+    #[arg(long, value_name = "DIR")]
+    pub rego_dir: Vec<PathBuf>,
+
+    /// Also append a Markdown summary to the file named by $GITHUB_STEP_SUMMARY.
+    #[arg(long)]
+    pub summary: bool,
+
+    /// Also write the evaluated report (JSON) to FILE, e.g. for `stance attest`.
+    #[arg(long, value_name = "FILE")]
+    pub report_out: Option<PathBuf>,
+
+    /// Live probe: probe the file tree at DIR instead of the live machine.
+    #[arg(long, value_name = "DIR", conflicts_with = "report")]
+    pub root: Option<PathBuf>,
+
+    /// Live probe: do not scan the workspace and runner logs for secrets.
+    #[arg(long, conflicts_with = "report")]
+    pub no_secret_scan: bool,
+
+    /// Live probe: try to connect to HOST:PORT, which the egress policy should block. Repeatable.
+    #[arg(long, value_name = "HOST:PORT", conflicts_with = "report")]
+    pub egress_target: Vec<String>,
+
+    /// Live probe: try the cloud metadata service at ADDR.
+    #[arg(long, value_name = "ADDR", conflicts_with = "report")]
+    pub metadata_target: Option<String>,
+
+    /// Live probe: try to connect to the internal service HOST:PORT, which should be unreachable. Repeatable.
+    #[arg(long, value_name = "HOST:PORT", conflicts_with = "report")]
+    pub internal_target: Vec<String>,
+
+    /// Live probe: a label of this runner (matched by waivers' `runner`). Repeatable.
+    #[arg(long, value_name = "LABEL", conflicts_with = "report")]
+    pub runner_label: Vec<String>,
+
+    /// Print the policy in effect (the default with --policy layered over it) as TOML, and exit.
+    #[arg(long)]
+    pub print_policy: bool,
+}
 
 /// Flags of `stance check`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(
+    long_about = "Check a posture report against the policy of a job tier: does the runner's measured \
+                  posture level meet the tier's minimum, do the controls the policy requires hold, are \
+                  waivers valid, do the Rego policies allow it? Prints the decision, each control that \
+                  stands between the runner and the tier with how to fix it, waivers applied or expired, \
+                  and Rego denials.\n\n\
+                  Without --report, probes this machine first. With --tier auto, infers the tier from \
+                  the CI context (GitHub Actions: event and the running workflow file; GitLab CI: CI_* \
+                  variables); when that cannot decide, exits 2 unless --fallback-tier names a tier.\n\n\
+                  Exit codes: 0 allowed, 3 denied, 2 usage/policy/Rego error or undecided tier, 1 runtime \
+                  error. See docs/policy.md."
+)]
+pub struct Args {
+    /// What to evaluate, against what.
+    #[command(flatten)]
+    pub check: CheckOptions,
+
+    /// Output format: text, json (the policy result), markdown or github (workflow annotations).
+    #[arg(long, short = 'f', default_value = "text", value_name = "FORMAT", value_parser = parse_format)]
+    pub format: Format,
+
+    /// Write the result to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
 
 /// Runs `stance check`.
-pub fn run(_args: Args, _io: &mut Io) -> CmdResult {
-    Err(CliError::usage("`stance check` is not available in this build yet"))
+pub fn run(args: Args, io: &mut Io) -> CmdResult {
+    let Some((eval, _report)) = evaluate(&args.check, io)? else { return Ok(Exit::OK) };
+    let text = scrub(io, &stance_policy::render::render(&eval, args.format, "check"));
+    match &args.output {
+        Some(path) => std::fs::write(path, text.as_bytes())
+            .map_err(|e| CliError::runtime(format!("cannot write {}: {e}", path.display())))?,
+        None => io.out(&text)?,
+    }
+    step_summary(&args.check, &eval, "check", io)?;
+    Ok(if eval.allowed() { Exit::OK } else { Exit::POSTURE })
+}
+
+/// Loads the policy and Rego files, gets the report (file or live probe), chooses the tier and
+/// evaluates. `Ok(None)` when `--print-policy` printed the policy and there is nothing to decide.
+pub fn evaluate(opts: &CheckOptions, io: &mut Io) -> Result<Option<(Evaluation, Report)>, CliError> {
+    // Secret values of this environment never reach any output (a live probe sees them).
+    io.set_scrubber(Scrubber::new(secret_values()));
+    let policy = Policy::load(opts.policy.as_deref()).map_err(policy_error)?;
+    if opts.print_policy {
+        io.out(&policy.to_toml())?;
+        return Ok(None);
+    }
+    let mut rego = RegoPolicies::new();
+    for f in &opts.rego {
+        rego.add_file(f).map_err(policy_error)?;
+    }
+    for d in &opts.rego_dir {
+        let n = rego.add_dir(d).map_err(policy_error)?;
+        if n == 0 {
+            return Err(CliError::usage(format!("--rego-dir {}: no .rego files found", d.display())));
+        }
+    }
+    let tier = match opts.tier {
+        Some(TierArg::Named(t)) => {
+            if opts.fallback_tier.is_some() {
+                return Err(CliError::usage("--fallback-tier only applies to --tier auto"));
+            }
+            TierChoice::Named(t)
+        }
+        Some(TierArg::Auto) => TierChoice::Auto { fallback: opts.fallback_tier },
+        None => {
+            return Err(CliError::usage(
+                "--tier is required (untrusted, build, privileged, release or auto)",
+            ));
+        }
+    };
+    let (report, source) = match &opts.report {
+        Some(path) => (read_report(path)?, path.display().to_string()),
+        None => (live_probe(opts)?, "live probe".to_string()),
+    };
+    if let Some(path) = &opts.report_out {
+        let json = scrub(io, &stance_core::render::json(&report));
+        std::fs::write(path, json.as_bytes())
+            .map_err(|e| CliError::runtime(format!("cannot write {}: {e}", path.display())))?;
+    }
+    let env = JobEnv::from_process();
+    let eval = stance_policy::check(CheckRequest {
+        report: &report,
+        report_source: source,
+        tier,
+        policy: &policy,
+        rego: Some(&mut rego),
+        env: &env,
+        model: &ScanJobModel,
+        today: Date::at(SystemTime::now()),
+    })
+    .map_err(|e| match e {
+        CheckError::Undecided(u) => {
+            let mut err = CliError::usage(u.to_string());
+            err = err.hint(format!(
+                "name the tier with --tier, or add --fallback-tier TIER for jobs whose context does not decide \
+                 (the evidence so far implies at least `{}`)",
+                u.at_least
+            ));
+            err
+        }
+        CheckError::Report(r) => CliError::usage(r.to_string()),
+        CheckError::Rego(p) => policy_error(p),
+    })?;
+    Ok(Some((eval, report)))
+}
+
+/// Appends the Markdown rendering to $GITHUB_STEP_SUMMARY when `--summary` was given.
+pub fn step_summary(opts: &CheckOptions, eval: &Evaluation, command: &str, io: &Io) -> Result<(), CliError> {
+    if !opts.summary {
+        return Ok(());
+    }
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else {
+        io.err("stance: note: --summary given but $GITHUB_STEP_SUMMARY is not set; no summary written");
+        return Ok(());
+    };
+    let md = scrub(io, &stance_policy::render::render(eval, Format::Markdown, command));
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(md.as_bytes()))
+        .map_err(|e| CliError::runtime(format!("cannot append to $GITHUB_STEP_SUMMARY: {e}")))
+}
+
+fn policy_error(e: PolicyError) -> CliError {
+    let hint = match e.kind {
+        ErrorKind::Policy => "see docs/policy.md for the policy file format",
+        ErrorKind::Rego => {
+            "stance reads Rego v1 (OPA 1.0 syntax: `deny contains msg if { ... }`); see docs/policy.md"
+        }
+        ErrorKind::Io => "check the path",
+    };
+    CliError::usage(e.to_string()).hint(hint)
+}
+
+fn read_report(path: &PathBuf) -> Result<Report, CliError> {
+    let shown = path.display();
+    let mut buf = Vec::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin()
+            .lock()
+            .take(MAX_REPORT_BYTES + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| CliError::usage(format!("cannot read the report from standard input: {e}")))?;
+    } else {
+        let md = std::fs::metadata(path)
+            .map_err(|e| CliError::usage(format!("cannot read --report {shown}: {e}")))?;
+        if !md.is_file() {
+            return Err(CliError::usage(format!("cannot read --report {shown}: not a regular file")));
+        }
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_REPORT_BYTES + 1).read_to_end(&mut buf))
+            .map_err(|e| CliError::usage(format!("cannot read --report {shown}: {e}")))?;
+    }
+    if buf.len() as u64 > MAX_REPORT_BYTES {
+        return Err(CliError::usage(format!(
+            "--report {shown} is larger than {} MiB",
+            MAX_REPORT_BYTES >> 20
+        )));
+    }
+    let text =
+        String::from_utf8(buf).map_err(|_| CliError::usage(format!("--report {shown} is not UTF-8")))?;
+    Report::from_json(&text).map_err(|e| CliError::usage(format!("--report {shown}: {e}")))
+}
+
+fn live_probe(opts: &CheckOptions) -> Result<Report, CliError> {
+    let host = match &opts.root {
+        Some(root) => {
+            if !std::fs::metadata(root).map(|m| m.is_dir()).unwrap_or(false) {
+                return Err(CliError::usage(format!(
+                    "cannot use --root {}: not a directory",
+                    root.display()
+                )));
+            }
+            Host::rooted(root.clone(), Default::default(), SystemTime::now())
+        }
+        None => Host::live(),
+    };
+    for t in opts.egress_target.iter().chain(&opts.internal_target) {
+        if !t.contains(':') {
+            return Err(CliError::usage(format!("active check target `{t}` needs a port (HOST:PORT)")));
+        }
+    }
+    let probe_opts = ProbeOptions {
+        egress_targets: opts.egress_target.clone(),
+        metadata_target: opts.metadata_target.clone(),
+        internal_targets: opts.internal_target.clone(),
+        secret_scan: !opts.no_secret_scan,
+        runner_labels: opts.runner_label.clone(),
+        ..ProbeOptions::default()
+    };
+    Ok(stance_probe::probe(&host, &probe_opts))
+}
+
+/// Every value in the environment that is secret by name or by format.
+fn secret_values() -> Vec<String> {
+    let set = stance_secrets::PatternSet::builtin();
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .filter(|(k, v)| is_secret_name(k) || set.is_match(v.as_bytes()))
+        .map(|(_, v)| v)
+        .collect()
+}
+
+/// Scrubs known values, then anything shaped like a secret.
+pub fn scrub(io: &Io, text: &str) -> String {
+    let once = io.scrub(text);
+    stance_secrets::PatternSet::builtin().redact(&once).into_owned()
 }

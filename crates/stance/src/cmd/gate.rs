@@ -1,13 +1,98 @@
-//! `stance gate` (not built yet: see the issue tracker).
+//! `stance gate [check flags] -- CMD ARGS...`: run CMD only when the runner's
+//! posture meets the policy of the job's tier.
+//!
+//! The decision is `stance check`'s ([`check::evaluate`]). Denied: the reasons go
+//! to standard error, the exit status is 3 and CMD is never started. Allowed: CMD
+//! runs with this process's standard streams and environment, SIGHUP, SIGINT,
+//! SIGQUIT and SIGTERM are forwarded to it, and its exit status becomes the gate's
+//! (128 + N when signal N ended it; 127 when CMD is not found, 126 when it cannot be
+//! executed).
 
-use crate::exit::{CliError, CmdResult};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use stance_core::render::Format;
+use stance_core::report::Report;
+use stance_policy::eval::Evaluation;
+
+use crate::cmd::check::{self, CheckOptions};
+use crate::exit::{CliError, CmdResult, Exit};
 use crate::io::Io;
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse::<Format>().map_err(|e| e.to_string())
+}
 
 /// Flags of `stance gate`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(
+    long_about = "Run CMD (a signing or publishing step) only when the runner's posture meets the policy \
+                  of the job's tier; usable as a prefix in a workflow step: \
+                  `stance gate --tier release -- cosign sign ...`.\n\n\
+                  The decision is the one `stance check` makes with the same flags. When it is denied, \
+                  the reasons go to standard error, CMD is never started and the exit status is 3. When \
+                  it is allowed, CMD runs with the same standard streams and environment; SIGHUP, SIGINT, \
+                  SIGQUIT and SIGTERM are forwarded to it; the exit status is CMD's own, 128+N when signal \
+                  N ended it, 127 when CMD is not found and 126 when it cannot be executed. Errors before \
+                  CMD starts exit 2 (usage, policy, Rego, undecided tier) or 1 (runtime)."
+)]
+pub struct Args {
+    /// What to evaluate, against what (the flags of `stance check`).
+    #[command(flatten)]
+    pub check: CheckOptions,
+
+    /// Format of the decision, written to standard error: text, json, markdown or github.
+    #[arg(long, short = 'f', default_value = "text", value_name = "FORMAT", value_parser = parse_format)]
+    pub format: Format,
+
+    /// Write the decision to FILE instead of standard error.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// The command to run and its arguments, after `--`.
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<OsString>,
+}
 
 /// Runs `stance gate`.
-pub fn run(_args: Args, _io: &mut Io) -> CmdResult {
-    Err(CliError::usage("`stance gate` is not available in this build yet"))
+pub fn run(args: Args, io: &mut Io) -> CmdResult {
+    let Some((eval, report)) = check::evaluate(&args.check, io)? else { return Ok(Exit::OK) };
+    let Some((program, rest)) = args.command.split_first() else {
+        return Err(CliError::usage(
+            "no command to run: put it after `--` (stance gate --tier T -- CMD ARGS...)",
+        ));
+    };
+    let shown = program.to_string_lossy().into_owned();
+    check::step_summary(&args.check, &eval, "gate", io)?;
+    // Allowed and text: one line; denied, or another format: the whole decision.
+    let decision = if eval.allowed() && args.format == Format::Text {
+        format!("stance gate: {}; running `{shown}`\n", stance_policy::render::headline(&eval))
+    } else {
+        stance_policy::render::render(&eval, args.format, "gate")
+    };
+    let decision = check::scrub(io, &decision);
+    match &args.output {
+        Some(path) => std::fs::write(path, decision.as_bytes())
+            .map_err(|e| CliError::runtime(format!("cannot write {}: {e}", path.display())))?,
+        None => io.err(decision.trim_end()),
+    }
+    if !eval.allowed() {
+        io.err(&format!(
+            "stance gate: refusing to run `{shown}`: the posture does not meet the policy of tier {}",
+            eval.tier
+        ));
+        return Ok(Exit::POSTURE);
+    }
+    before_command(&eval, &report, io)?;
+    match stance_policy::exec::run(program, rest) {
+        Ok(code) => Ok(Exit(code)),
+        Err(e) => Err(CliError::with_exit(Exit(e.exit_code()), e.to_string())),
+    }
+}
+
+/// Runs after an allowed decision and before CMD starts; an error here keeps CMD from
+/// running. This is where `--attest-out FILE` (sign the evaluated report as an
+/// attestation, only when the gate passed) belongs.
+fn before_command(_eval: &Evaluation, _report: &Report, _io: &mut Io) -> Result<(), CliError> {
+    Ok(())
 }
