@@ -162,6 +162,14 @@ pub enum Rejection {
         /// The attested level.
         level: Level,
     },
+    /// A policy file evaluated the attested report and denied it for the tier.
+    #[error("the policy denies tier {tier} for the attested posture: {reasons}")]
+    PolicyDenies {
+        /// The tier asked for.
+        tier: Tier,
+        /// Why, joined in one line.
+        reasons: String,
+    },
 }
 
 /// Whether a rejection means the attestation is not authentic or well-formed,
@@ -199,6 +207,7 @@ impl Rejection {
             Rejection::ReportTooOld { .. } => "report-too-old",
             Rejection::SubjectDigestMismatch { .. } => "subject-digest-mismatch",
             Rejection::TierNotSatisfied { .. } => "tier-not-satisfied",
+            Rejection::PolicyDenies { .. } => "policy-denies",
         }
     }
 
@@ -209,7 +218,8 @@ impl Rejection {
             | Rejection::AttestationTooOld { .. }
             | Rejection::ReportTooOld { .. }
             | Rejection::SubjectDigestMismatch { .. }
-            | Rejection::TierNotSatisfied { .. } => RejectionKind::Unacceptable,
+            | Rejection::TierNotSatisfied { .. }
+            | Rejection::PolicyDenies { .. } => RejectionKind::Unacceptable,
             _ => RejectionKind::Invalid,
         }
     }
@@ -237,7 +247,7 @@ impl Rejection {
             | Rejection::AttestationTooOld { .. }
             | Rejection::ReportTooOld { .. } => 7,
             Rejection::SubjectDigestMismatch { .. } => 8,
-            Rejection::TierNotSatisfied { .. } => 9,
+            Rejection::TierNotSatisfied { .. } | Rejection::PolicyDenies { .. } => 9,
         }
     }
 
@@ -606,6 +616,7 @@ mod tests {
             Rejection::ReportTooOld { age: 7200, max: 3600 },
             Rejection::SubjectDigestMismatch { name: "a".into() },
             Rejection::TierNotSatisfied { tier: Tier::Release, required: Level::L3, level: Level::L2 },
+            Rejection::PolicyDenies { tier: Tier::Release, reasons: "x".into() },
         ];
         for r in &all {
             match r {
@@ -629,7 +640,8 @@ mod tests {
                 | Rejection::AttestationTooOld { .. }
                 | Rejection::ReportTooOld { .. }
                 | Rejection::SubjectDigestMismatch { .. }
-                | Rejection::TierNotSatisfied { .. } => {}
+                | Rejection::TierNotSatisfied { .. }
+                | Rejection::PolicyDenies { .. } => {}
             }
         }
         all

@@ -3,9 +3,8 @@
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use stance_attest::{
-    ArtifactDigest, AttestError, AttestRequest, Decision, Level, Tier, bundle, default_policy_result,
-};
+use stance_attest::{ArtifactDigest, AttestError, AttestRequest, Decision, PolicyResult, Tier, bundle};
+use stance_policy::eval::Evaluation;
 
 use crate::cmd::key::load_signing_key;
 use crate::exit::{CliError, CmdResult, Exit};
@@ -27,9 +26,12 @@ pub struct Args {
     /// An environment variable holding the private key PEM (for CI secrets).
     #[arg(long, value_name = "VAR")]
     pub key_env: Option<String>,
-    /// The job tier; records it and the default policy's decision for it.
+    /// The job tier; records it and the policy's decision for it (the default policy unless --policy).
     #[arg(long, value_name = "TIER", value_parser = parse_tier)]
     pub tier: Option<Tier>,
+    /// A policy file (TOML) layered over the default, for the decision recorded with --tier.
+    #[arg(long, value_name = "FILE", requires = "tier")]
+    pub policy: Option<PathBuf>,
     /// An artifact to bind by its sha256 and sha512 digests (repeatable). Without any, the report itself is the subject.
     #[arg(long, value_name = "FILE")]
     pub subject: Vec<PathBuf>,
@@ -54,35 +56,25 @@ pub fn run(args: Args, io: &mut Io) -> CmdResult {
         None => live_report()?,
     };
 
-    let mut req = AttestRequest::new(report);
-    req.tier = args.tier;
-    let mut subjects = Vec::with_capacity(args.subject.len());
-    for path in &args.subject {
-        let d =
-            ArtifactDigest::of_file(path).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
-        subjects.push(d);
-    }
-    req.subjects = subjects;
-    if let Some(tier) = args.tier {
-        let statement = req.statement().map_err(attest_error)?;
-        let level: Level = serde_json::from_value(statement.predicate["level"].clone())
-            .map_err(|e| CliError::runtime(format!("predicate level: {e}")))?;
-        req.policy = Some(default_policy_result(tier, level));
-    }
-    let envelope = req.sign(&[&key]).map_err(attest_error)?;
-    let line = format!("{}\n", envelope.to_json());
+    let policy = match args.tier {
+        Some(tier) => Some(evaluate_tier(&report, tier, args.policy.as_deref())?),
+        None => None,
+    };
+    let subjects = subject_digests(&args.subject)?;
+    let (line, envelope, policy) = sign(report, args.tier, policy, subjects, &key)?;
     match &args.output {
         Some(path) => write_file(path, &line)?,
         None => io.out(&line)?,
     }
+    let req_policy = policy;
     if let Some(path) = &args.bundle {
         write_file(path, &format!("{}\n", bundle::to_bundle(&envelope, key.key_id())))?;
     }
-    if let Some(p) = &req.policy
+    if let Some(p) = &req_policy
         && p.decision == Decision::Deny
     {
         io.err(&format!(
-            "stance: note: attested a posture that the default policy denies for tier {}: {}",
+            "stance: note: attested a posture that the policy denies for tier {}: {}",
             p.tier,
             p.reasons.join("; ")
         ));
@@ -91,6 +83,68 @@ pub fn run(args: Args, io: &mut Io) -> CmdResult {
         io.err(&format!("stance: attestation written to {} (key id {})", path.display(), key.key_id()));
     }
     Ok(Exit::OK)
+}
+
+/// Digests of the artifacts to bind.
+pub fn subject_digests(paths: &[PathBuf]) -> Result<Vec<ArtifactDigest>, CliError> {
+    paths
+        .iter()
+        .map(|p| ArtifactDigest::of_file(p).map_err(|e| CliError::usage(format!("{}: {e}", p.display()))))
+        .collect()
+}
+
+/// The attestation's record of a policy evaluation.
+pub fn policy_result(eval: &Evaluation) -> PolicyResult {
+    PolicyResult {
+        decision: if eval.allowed() { Decision::Allow } else { Decision::Deny },
+        tier: eval.tier,
+        required_level: eval.required_level,
+        reasons: if eval.reasons.is_empty() {
+            vec![stance_policy::render::headline(eval)]
+        } else {
+            eval.reasons.clone()
+        },
+    }
+}
+
+/// Evaluates `report` for a named tier with the default policy, or `policy` layered over it.
+fn evaluate_tier(
+    report: &serde_json::Value,
+    tier: Tier,
+    policy: Option<&Path>,
+) -> Result<PolicyResult, CliError> {
+    let typed: stance_core::Report = serde_json::from_value(report.clone())
+        .map_err(|e| CliError::usage(format!("--tier needs a stance probe report: {e}")))?;
+    let policy = stance_policy::Policy::load(policy).map_err(|e| CliError::usage(e.to_string()))?;
+    let env = stance_policy::JobEnv::from_process();
+    let eval = stance_policy::check(stance_policy::CheckRequest {
+        report: &typed,
+        report_source: "attested report".into(),
+        tier: stance_policy::TierChoice::Named(tier),
+        policy: &policy,
+        rego: None,
+        env: &env,
+        model: &stance_policy::infer::NoJobModel,
+        today: stance_policy::Date::at(std::time::SystemTime::now()),
+    })
+    .map_err(|e| CliError::usage(e.to_string()))?;
+    Ok(policy_result(&eval))
+}
+
+/// Signs `report` (with tier, policy result and subjects) and returns the `.intoto.jsonl` line.
+pub fn sign(
+    report: serde_json::Value,
+    tier: Option<Tier>,
+    policy: Option<PolicyResult>,
+    subjects: Vec<ArtifactDigest>,
+    key: &stance_attest::SigningKey,
+) -> Result<(String, stance_attest::Envelope, Option<PolicyResult>), CliError> {
+    let mut req = AttestRequest::new(report);
+    req.tier = tier;
+    req.policy = policy;
+    req.subjects = subjects;
+    let envelope = req.sign(&[key]).map_err(attest_error)?;
+    Ok((format!("{}\n", envelope.to_json()), envelope, req.policy))
 }
 
 /// Probes this machine with the default options and returns the report as JSON.

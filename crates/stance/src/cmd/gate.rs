@@ -49,6 +49,23 @@ pub struct Args {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// When the gate allows CMD, first sign the evaluated report, tier and decision as an
+    /// attestation and write it to FILE (`.intoto.jsonl`); nothing is written when it denies.
+    #[arg(long, value_name = "FILE", requires = "key_source")]
+    pub attest_out: Option<PathBuf>,
+
+    /// With --attest-out: the private signing key file (PKCS#8 PEM, mode 0600).
+    #[arg(long, value_name = "FILE", group = "key_source", conflicts_with = "key_env")]
+    pub key: Option<PathBuf>,
+
+    /// With --attest-out: an environment variable holding the private key PEM.
+    #[arg(long, value_name = "VAR", group = "key_source")]
+    pub key_env: Option<String>,
+
+    /// With --attest-out: an artifact to bind by its digests (repeatable); without, the report is the subject.
+    #[arg(long, value_name = "FILE", requires = "attest_out")]
+    pub subject: Vec<PathBuf>,
+
     /// The command to run and its arguments, after `--`.
     #[arg(last = true, value_name = "CMD")]
     pub command: Vec<OsString>,
@@ -56,6 +73,12 @@ pub struct Args {
 
 /// Runs `stance gate`.
 pub fn run(args: Args, io: &mut Io) -> CmdResult {
+    // The signing key is loaded before anything is decided: a key problem is a usage error,
+    // never a half-done gate.
+    let key = match &args.attest_out {
+        Some(_) => Some(crate::cmd::key::load_signing_key(args.key.as_deref(), args.key_env.as_deref())?),
+        None => None,
+    };
     let Some((eval, report)) = check::evaluate(&args.check, io)? else { return Ok(Exit::OK) };
     let Some((program, rest)) = args.command.split_first() else {
         return Err(CliError::usage(
@@ -83,16 +106,32 @@ pub fn run(args: Args, io: &mut Io) -> CmdResult {
         ));
         return Ok(Exit::POSTURE);
     }
-    before_command(&eval, &report, io)?;
+    if let (Some(path), Some(key)) = (&args.attest_out, &key) {
+        attest(path, key, &args.subject, &eval, &report, io)?;
+    }
     match stance_policy::exec::run(program, rest) {
         Ok(code) => Ok(Exit(code)),
         Err(e) => Err(CliError::with_exit(Exit(e.exit_code()), e.to_string())),
     }
 }
 
-/// Runs after an allowed decision and before CMD starts; an error here keeps CMD from
-/// running. This is where `--attest-out FILE` (sign the evaluated report as an
-/// attestation, only when the gate passed) belongs.
-fn before_command(_eval: &Evaluation, _report: &Report, _io: &mut Io) -> Result<(), CliError> {
+/// Signs the evaluated report after an allowed decision, before CMD starts; an error here
+/// keeps CMD from running.
+fn attest(
+    path: &std::path::Path,
+    key: &stance_attest::SigningKey,
+    subjects: &[PathBuf],
+    eval: &Evaluation,
+    report: &Report,
+    io: &mut Io,
+) -> Result<(), CliError> {
+    let value = serde_json::to_value(report)
+        .map_err(|e| CliError::runtime(format!("cannot serialise the report: {e}")))?;
+    let subjects = crate::cmd::attest::subject_digests(subjects)?;
+    let policy = crate::cmd::attest::policy_result(eval);
+    let (line, _, _) = crate::cmd::attest::sign(value, Some(eval.tier), Some(policy), subjects, key)?;
+    std::fs::write(path, line.as_bytes())
+        .map_err(|e| CliError::runtime(format!("cannot write {}: {e}", path.display())))?;
+    io.err(&format!("stance gate: attestation written to {} (key id {})", path.display(), key.key_id()));
     Ok(())
 }

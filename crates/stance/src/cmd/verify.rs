@@ -31,11 +31,13 @@ pub struct Args {
     /// An artifact that must match a subject's digests (repeatable).
     #[arg(long, value_name = "FILE")]
     pub subject: Vec<PathBuf>,
-    /// Require the attested level to meet the default policy for this job tier.
+    /// Require the attested posture to meet the policy for this job tier (the default policy:
+    /// untrusted L2, build L1, privileged L2, release L3, unless --policy).
     #[arg(long, value_name = "TIER", value_parser = parse_tier)]
     pub tier: Option<Tier>,
-    /// A custom policy file (not supported yet; --tier applies the default policy).
-    #[arg(long, value_name = "FILE")]
+    /// With --tier: a policy file (TOML) layered over the default; the attested report is
+    /// evaluated against it (levels, required controls, waivers) and must be allowed.
+    #[arg(long, value_name = "FILE", requires = "tier")]
     pub policy: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = VerifyFormat::Text)]
@@ -57,11 +59,11 @@ fn parse_duration(s: &str) -> Result<u64, String> {
 
 /// Runs `stance verify`.
 pub fn run(args: Args, io: &mut Io) -> CmdResult {
-    if args.policy.is_some() {
-        return Err(CliError::usage("--policy is not supported yet").hint(
-            "use --tier TIER to apply the default policy (untrusted L2, build L1, privileged L2, release L3)",
-        ));
-    }
+    // Loaded before the envelope is read, so a policy error is a usage error (exit 2).
+    let policy = match &args.policy {
+        Some(p) => Some(stance_policy::Policy::load(Some(p)).map_err(|e| CliError::usage(e.to_string()))?),
+        None => None,
+    };
     if args.threshold == 0 {
         return Err(CliError::usage("--threshold must be at least 1"));
     }
@@ -82,10 +84,17 @@ pub fn run(args: Args, io: &mut Io) -> CmdResult {
     opts.max_age = args.max_age;
     opts.max_skew = args.max_skew;
     opts.subjects = subjects;
-    opts.tier = args.tier;
+    // With a policy file the tier is checked below, against the whole policy.
+    opts.tier = if policy.is_some() { None } else { args.tier };
 
     let name = args.envelope.display().to_string();
-    match verify(&input, &opts) {
+    let verified = verify(&input, &opts).and_then(|mut v| {
+        if let (Some(policy), Some(tier)) = (&policy, args.tier) {
+            policy_check(&mut v, policy, tier)?;
+        }
+        Ok(v)
+    });
+    match verified {
         Ok(v) => {
             match args.format {
                 VerifyFormat::Json => io.out(&format!("{:#}\n", v.to_json()))?,
@@ -112,6 +121,35 @@ pub fn run(args: Args, io: &mut Io) -> CmdResult {
             Err(CliError::with_exit(Exit::REJECTED, format!("rejected {name}: {r} [{}]", r.code())))
         }
     }
+}
+
+/// Evaluates the attested report against `policy` for `tier`; a denial is a rejection.
+fn policy_check(
+    v: &mut stance_attest::Verified,
+    policy: &stance_policy::Policy,
+    tier: Tier,
+) -> Result<(), stance_attest::Rejection> {
+    let reject = |reasons: String| stance_attest::Rejection::PolicyDenies { tier, reasons };
+    let report: stance_core::Report =
+        serde_json::from_value(serde_json::Value::Object(v.predicate.report.clone()))
+            .map_err(|e| reject(format!("the attested report is not a stance probe report: {e}")))?;
+    let env = stance_policy::JobEnv::from_pairs(std::iter::empty::<(String, String)>());
+    let eval = stance_policy::check(stance_policy::CheckRequest {
+        report: &report,
+        report_source: "attested report".into(),
+        tier: stance_policy::TierChoice::Named(tier),
+        policy,
+        rego: None,
+        env: &env,
+        model: &stance_policy::infer::NoJobModel,
+        today: stance_policy::Date::at(std::time::SystemTime::now()),
+    })
+    .map_err(|e| reject(e.to_string()))?;
+    if !eval.allowed() {
+        return Err(reject(eval.reasons.join("; ")));
+    }
+    v.checks.push(format!("policy: {}", stance_policy::render::headline(&eval)));
+    Ok(())
 }
 
 fn read_input(path: &Path) -> Result<Vec<u8>, CliError> {

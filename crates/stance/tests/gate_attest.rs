@@ -1,0 +1,192 @@
+//! `stance gate --attest-out FILE`: the attestation is written only when the gate allows
+//! the command, and it verifies for the tier it was gated for.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::Output;
+
+fn stance(dir: &Path, args: &[&str]) -> Output {
+    stance_testkit::clean_command(env!("CARGO_BIN_EXE_stance")).current_dir(dir).args(args).output().unwrap()
+}
+
+/// A probe report of an empty offline root (L0), and the same report with every control passing (L3).
+fn reports(dir: &Path) {
+    let root = dir.join("root");
+    std::fs::create_dir_all(&root).unwrap();
+    let o = stance(dir, &["probe", "--root", "root", "--format", "json", "-o", "l0.json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("l0.json")).unwrap()).unwrap();
+    for f in v["findings"].as_array_mut().unwrap() {
+        f["outcome"] = "pass".into();
+        f.as_object_mut().unwrap().remove("reason");
+    }
+    v["posture"] = serde_json::json!({ "level": "L3" });
+    std::fs::write(dir.join("l3.json"), serde_json::to_string(&v).unwrap()).unwrap();
+    let o = stance(dir, &["key", "generate", "--out", "k"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn allowed_gate_writes_an_attestation_that_verifies_for_the_tier() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    reports(d);
+    std::fs::write(d.join("artifact.tar"), "release bits").unwrap();
+    let o = stance(
+        d,
+        &[
+            "gate",
+            "--report",
+            "l3.json",
+            "--tier",
+            "release",
+            "--attest-out",
+            "a.intoto.jsonl",
+            "--key",
+            "k.key",
+            "--subject",
+            "artifact.tar",
+            "--",
+            "sh",
+            "-c",
+            "touch ran",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(d.join("ran").exists());
+    assert!(d.join("a.intoto.jsonl").exists());
+    let o = stance(
+        d,
+        &["verify", "a.intoto.jsonl", "--key", "k.pub", "--tier", "release", "--subject", "artifact.tar"],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn denied_gate_writes_nothing_and_never_runs_the_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    reports(d);
+    let o = stance(
+        d,
+        &[
+            "gate",
+            "--report",
+            "l0.json",
+            "--tier",
+            "release",
+            "--attest-out",
+            "a.intoto.jsonl",
+            "--key",
+            "k.key",
+            "--",
+            "sh",
+            "-c",
+            "touch ran",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!d.join("ran").exists());
+    assert!(!d.join("a.intoto.jsonl").exists());
+}
+
+#[test]
+fn attest_out_needs_a_key_and_a_bad_key_stops_before_deciding() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    reports(d);
+    let o = stance(
+        d,
+        &["gate", "--report", "l3.json", "--tier", "release", "--attest-out", "a.jsonl", "--", "true"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(d.join("k.key"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let o = stance(
+        d,
+        &[
+            "gate",
+            "--report",
+            "l3.json",
+            "--tier",
+            "release",
+            "--attest-out",
+            "a.jsonl",
+            "--key",
+            "k.key",
+            "--",
+            "sh",
+            "-c",
+            "touch ran",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!d.join("ran").exists() && !d.join("a.jsonl").exists());
+}
+
+#[test]
+fn attest_records_the_policy_decision_for_the_tier() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    reports(d);
+    let o =
+        stance(d, &["attest", "--report", "l0.json", "--tier", "build", "--key", "k.key", "-o", "b.jsonl"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let line = std::fs::read_to_string(d.join("b.jsonl")).unwrap();
+    let env: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
+    use base64::Engine as _;
+    let payload = base64::engine::general_purpose::STANDARD.decode(env["payload"].as_str().unwrap()).unwrap();
+    let st: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+    assert_eq!(st["predicate"]["policy"]["decision"], "deny");
+    assert_eq!(st["predicate"]["policy"]["required_level"], "L1");
+    assert_eq!(st["predicate"]["tier"], "build");
+}
+
+#[test]
+fn verify_with_a_policy_file_evaluates_the_attested_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    reports(d);
+    let o = stance(d, &["attest", "--report", "l0.json", "--key", "k.key", "-o", "l0.jsonl"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The default policy denies release on L0.
+    let o = stance(d, &["verify", "l0.jsonl", "--key", "k.pub", "--tier", "release"]);
+    assert_eq!(o.status.code(), Some(5));
+    // A policy that accepts L0 for release allows it...
+    std::fs::write(d.join("lax.toml"), "[tier.release]\nmin_level = \"L0\"\n").unwrap();
+    let o = stance(d, &["verify", "l0.jsonl", "--key", "k.pub", "--tier", "release", "--policy", "lax.toml"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("policy:"));
+    // ...until it requires a control that the attested report fails.
+    std::fs::write(
+        d.join("strict.toml"),
+        "[tier.release]\nmin_level = \"L0\"\nrequire = [\"seccomp-disabled\"]\n",
+    )
+    .unwrap();
+    let o =
+        stance(d, &["verify", "l0.jsonl", "--key", "k.pub", "--tier", "release", "--policy", "strict.toml"]);
+    assert_eq!(o.status.code(), Some(5), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("[policy-denies]"));
+    // A broken policy file is a usage error, before anything is verified.
+    std::fs::write(d.join("broken.toml"), "[tier.release\n").unwrap();
+    let o =
+        stance(d, &["verify", "l0.jsonl", "--key", "k.pub", "--tier", "release", "--policy", "broken.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    // --policy without --tier is a usage error.
+    let o = stance(d, &["verify", "l0.jsonl", "--key", "k.pub", "--policy", "lax.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+}
