@@ -139,12 +139,28 @@ pub fn sign(
     subjects: Vec<ArtifactDigest>,
     key: &stance_attest::SigningKey,
 ) -> Result<(String, stance_attest::Envelope, Option<PolicyResult>), CliError> {
+    check_level_matches_findings(&report)?;
     let mut req = AttestRequest::new(report);
     req.tier = tier;
     req.policy = policy;
     req.subjects = subjects;
     let envelope = req.sign(&[key]).map_err(attest_error)?;
     Ok((format!("{}\n", envelope.to_json()), envelope, req.policy))
+}
+
+/// Refuses a stance probe report whose stated level is not the one its findings give: the
+/// attestation would otherwise prove a level the evidence does not support.
+fn check_level_matches_findings(report: &serde_json::Value) -> Result<(), CliError> {
+    let Ok(typed) = serde_json::from_value::<stance_core::Report>(report.clone()) else { return Ok(()) };
+    let Some(stated) = typed.posture.as_ref().map(|p| p.level) else { return Ok(()) };
+    let computed = stance_core::report::Posture::compute(&typed.findings).level;
+    if stated != computed {
+        return Err(CliError::usage(format!(
+            "the report states posture level {stated} but its findings give {computed}; it was edited or is corrupt"
+        ))
+        .hint("attest a report exactly as `stance probe --format json` wrote it"));
+    }
+    Ok(())
 }
 
 /// Probes this machine with the default options and returns the report as JSON.

@@ -87,6 +87,13 @@ pub fn run(args: Args, io: &mut Io) -> CmdResult {
     };
     let shown = program.to_string_lossy().into_owned();
     check::step_summary(&args.check, &eval, "gate", io)?;
+    // Signed before the decision is announced: if signing fails, CMD does not run and the
+    // output never claims it does.
+    if eval.allowed()
+        && let (Some(path), Some(key)) = (&args.attest_out, &key)
+    {
+        attest(path, key, &args.subject, &eval, &report, io)?;
+    }
     // Allowed and text: one line; denied, or another format: the whole decision.
     let decision = if eval.allowed() && args.format == Format::Text {
         format!("stance gate: {}; running `{shown}`\n", stance_policy::render::headline(&eval))
@@ -105,9 +112,6 @@ pub fn run(args: Args, io: &mut Io) -> CmdResult {
             eval.tier
         ));
         return Ok(Exit::POSTURE);
-    }
-    if let (Some(path), Some(key)) = (&args.attest_out, &key) {
-        attest(path, key, &args.subject, &eval, &report, io)?;
     }
     match stance_policy::exec::run(program, rest) {
         Ok(code) => Ok(Exit(code)),
