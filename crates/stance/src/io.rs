@@ -27,24 +27,16 @@ pub struct Io {
 }
 
 impl Io {
-    /// Output that scrubs the values of every secret-named variable in this
-    /// process's environment.
+    /// Output that scrubs the values of every variable of this process's environment that is
+    /// secret by name or by format, and then anything shaped like a known secret.
     pub fn from_env(color: ColorChoice) -> Io {
-        let vars: Vec<(String, String)> = std::env::vars_os()
+        let set = stance_secrets::PatternSet::builtin();
+        let values: Vec<String> = std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .filter(|(k, v)| stance_core::redact::is_secret_name(k) || set.is_match(v.as_bytes()))
+            .map(|(_, v)| v)
             .collect();
-        let scrubber = Scrubber::from_env(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        Io { scrubber, color }
-    }
-
-    /// Replaces the scrubber (commands that learn more secret values add them).
-    pub fn set_scrubber(&mut self, scrubber: Scrubber) {
-        self.scrubber = scrubber;
-    }
-
-    /// The scrubber in use.
-    pub fn scrubber(&self) -> &Scrubber {
-        &self.scrubber
+        Io { scrubber: Scrubber::new(values), color }
     }
 
     /// Whether stdout should get ANSI colours.
@@ -58,7 +50,7 @@ impl Io {
 
     /// Writes scrubbed text to stdout.
     pub fn out(&self, text: &str) -> Result<(), CliError> {
-        let clean = self.scrubber.scrub(text);
+        let clean = self.scrub(text);
         let mut stdout = std::io::stdout().lock();
         match stdout.write_all(clean.as_bytes()).and_then(|()| stdout.flush()) {
             Ok(()) => Ok(()),
@@ -70,12 +62,18 @@ impl Io {
 
     /// Writes a scrubbed line to stderr (diagnostics, progress).
     pub fn err(&self, line: &str) {
-        let clean = self.scrubber.scrub(line);
+        let clean = self.scrub(line);
         let _ = writeln!(std::io::stderr().lock(), "{clean}");
     }
 
-    /// Scrubs text without writing it (for files the command writes).
+    /// Scrubs text without writing it (for files the command writes): known values first,
+    /// then anything the secret patterns recognise (a token given only as an argument).
     pub fn scrub<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
-        self.scrubber.scrub(text)
+        match self.scrubber.scrub(text) {
+            std::borrow::Cow::Borrowed(b) => stance_secrets::PatternSet::builtin().redact(b),
+            std::borrow::Cow::Owned(o) => {
+                std::borrow::Cow::Owned(stance_secrets::PatternSet::builtin().redact(&o).into_owned())
+            }
+        }
     }
 }

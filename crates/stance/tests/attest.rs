@@ -45,15 +45,26 @@ fn pem_body(pem: &str) -> String {
     pem.lines().filter(|l| !l.starts_with("-----")).collect()
 }
 
+/// A real probe report (of an empty offline root) whose findings are set so that the
+/// computed posture level is `level`: controls required above it fail, the rest pass.
 fn report(dir: &Path, level: &str) -> String {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    let generated = stance_attest::Timestamp::from_unix(now).to_rfc3339();
+    let root = dir.join("empty-root");
+    std::fs::create_dir_all(&root).unwrap();
     let path = dir.join(format!("report-{level}.json"));
-    let body = serde_json::json!({
-        "schema_version": 1, "kind": "probe", "generated_at": generated,
-        "posture": {"level": level, "blockers": []}, "findings": []
-    });
-    std::fs::write(&path, body.to_string()).unwrap();
+    let out = stance(
+        dir,
+        &["probe", "--root", root.to_str().unwrap(), "--format", "json", "-o", path.to_str().unwrap()],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for f in v["findings"].as_array_mut().unwrap() {
+        let above = f["level"].as_str().is_some_and(|l| l > level);
+        f["outcome"] = if above { "fail" } else { "pass" }.into();
+        f.as_object_mut().unwrap().remove("reason");
+    }
+    v["posture"] = serde_json::json!({ "level": level });
+    std::fs::write(&path, v.to_string()).unwrap();
     path.file_name().unwrap().to_str().unwrap().to_string()
 }
 

@@ -83,19 +83,28 @@ pub fn runner_agent_writable(ctx: &Ctx<'_>) -> Eval {
             Eval::unknown("the runner agent's installation was not found (pass --runner-dir)")
         };
     }
-    let writable: Vec<Evidence> = existing
-        .iter()
-        .filter(|t| ctx.host.can(t, Access::Write) == Some(true))
-        .map(|t| Evidence::path((*t).clone()).with_detail("writable by the job user"))
-        .collect();
-    if writable.is_empty() {
-        Eval::pass(format!("{} agent file(s) checked; none is writable by the job", existing.len()))
-    } else {
+    let mut writable = Vec::new();
+    let mut undecided = Vec::new();
+    for t in &existing {
+        match ctx.host.can(t, Access::Write) {
+            Some(true) => writable.push(Evidence::path((*t).clone()).with_detail("writable by the job user")),
+            Some(false) => {}
+            None => undecided.push(Evidence::path((*t).clone()).with_detail("access cannot be determined")),
+        }
+    }
+    if !writable.is_empty() {
         Eval::fail_unless_single_use(
             "the runner agent's installation is writable by the job",
             ctx.single_use_kernel(),
         )
         .with_all(writable)
+    } else if !undecided.is_empty() {
+        Eval::unknown(
+            "whether the job user can modify the runner agent cannot be determined (no job identity)",
+        )
+        .with_all(undecided)
+    } else {
+        Eval::pass(format!("{} agent file(s) checked; none is writable by the job", existing.len()))
     }
 }
 
@@ -103,6 +112,7 @@ pub fn runner_agent_writable(ctx: &Ctx<'_>) -> Eval {
 pub fn path_hijack(ctx: &Ctx<'_>) -> Eval {
     let h = ctx.host;
     let Some(path) = h.env("PATH") else { return Eval::unknown("PATH is not set") };
+    let known = h.identity().is_some();
     let root = h.identity().is_some_and(|i| i.uid == 0);
     let entries: Vec<&str> = path.split(':').collect();
     let system = entries
@@ -144,6 +154,11 @@ pub fn path_hijack(ctx: &Ctx<'_>) -> Eval {
             ctx.single_use_kernel(),
         )
         .with_all(soft);
+    }
+    if !known {
+        return Eval::unknown(
+            "no relative or world-writable PATH entry, but without the job user's identity the rest cannot be checked",
+        );
     }
     Eval::pass(format!("{} PATH entries checked", entries.len()))
 }

@@ -180,6 +180,7 @@ pub fn container_socket_accessible(ctx: &Ctx<'_>) -> Eval {
     }
     let mut writable = Vec::new();
     let mut present = Vec::new();
+    let mut undecided = Vec::new();
     for s in sockets {
         let Ok(md) = h.lstat(&s) else { continue };
         use std::os::unix::fs::FileTypeExt;
@@ -191,7 +192,7 @@ pub fn container_socket_accessible(ctx: &Ctx<'_>) -> Eval {
             Some(false) => {
                 present.push(Evidence::path(s).with_detail("present, not writable by the job user"))
             }
-            None => present.push(Evidence::path(s).with_detail("present, access unknown")),
+            None => undecided.push(Evidence::path(s).with_detail("present, access cannot be determined")),
         }
     }
     if !writable.is_empty() {
@@ -210,6 +211,10 @@ pub fn container_socket_accessible(ctx: &Ctx<'_>) -> Eval {
                     .with_detail(stance_core::redact::strip_url_credentials(dh).into_owned()),
             )
             .confidence(Confidence::Medium);
+    }
+    if !undecided.is_empty() {
+        return Eval::unknown("whether the job user can use the container runtime socket cannot be determined (no job identity)")
+            .with_all(undecided);
     }
     Eval::pass("no container runtime socket is writable by the job").with_all(present)
 }

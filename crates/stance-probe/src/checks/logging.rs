@@ -150,15 +150,24 @@ pub fn logs_tamperable(ctx: &Ctx<'_>) -> Eval {
         paths.push(d);
     }
     let mut writable = Vec::new();
+    let mut undecided = Vec::new();
     let mut checked = 0;
     for p in paths.iter().filter(|p| h.exists(p)) {
         checked += 1;
-        if h.can(p, Access::Write) == Some(true) {
-            writable.push(Evidence::path(p.clone()).with_detail("writable by the job user"));
+        match h.can(p, Access::Write) {
+            Some(true) => writable.push(Evidence::path(p.clone()).with_detail("writable by the job user")),
+            Some(false) => {}
+            None => undecided.push(Evidence::path(p.clone()).with_detail("access cannot be determined")),
         }
     }
     if checked == 0 {
         return Eval::unknown("no system or runner log location found");
+    }
+    if writable.is_empty() && !undecided.is_empty() {
+        return Eval::unknown(
+            "whether the job user can write the logs cannot be determined (no job identity)",
+        )
+        .with_all(undecided);
     }
     if writable.is_empty() {
         Eval::pass(format!("{checked} log location(s) are not writable by the job"))

@@ -136,32 +136,37 @@ pub fn runner_credentials_readable(ctx: &Ctx<'_>) -> Eval {
         .map(|a| a.registration_files.iter().filter(|f| is_secret_registration_file(f)).cloned().collect())
         .unwrap_or_default();
     if files.is_empty() {
-        return match p.context.platform {
-            Platform::None if p.context.agent.is_none() => Eval::na("not a CI job and no runner agent found"),
-            _ if p.context.agent.as_ref().and_then(|a| a.install_dir.as_ref()).is_some() => {
-                Eval::pass("no registration credential file in the runner's installation")
-                    .confidence(Confidence::Medium)
+        let dir = p.context.agent.as_ref().and_then(|a| a.install_dir.clone());
+        return match (p.context.platform, dir) {
+            (Platform::None, None) => Eval::na("not a CI job and no runner agent found"),
+            (_, Some(d)) if ctx.host.stat(&d).is_ok_and(|m| m.is_dir()) => {
+                Eval::pass(format!("no registration credential file in {d}")).confidence(Confidence::Medium)
             }
-            _ => Eval::unknown("the runner agent's files were not found (pass --runner-dir)"),
+            (_, Some(d)) => Eval::unknown(format!("the runner directory {d} does not exist")),
+            (_, None) => Eval::unknown("the runner agent's files were not found (pass --runner-dir)"),
         };
     }
     let mut readable = Vec::new();
     let mut closed = Vec::new();
+    let mut undecided = Vec::new();
     for f in files {
         match ctx.host.can(&f, Access::Read) {
             Some(true) => readable.push(Evidence::path(f).with_detail("readable by the job user")),
             Some(false) => closed.push(Evidence::path(f).with_detail("not readable by the job user")),
-            None => closed.push(Evidence::path(f).with_detail("access unknown")),
+            None => undecided.push(Evidence::path(f).with_detail("access cannot be determined")),
         }
     }
-    if readable.is_empty() {
-        Eval::pass("the runner's registration credentials are not readable by the job").with_all(closed)
-    } else {
+    if !readable.is_empty() {
         Eval::fail_unless_single_use(
             "the job can read the runner's registration credentials",
             ctx.single_use_kernel(),
         )
         .with_all(readable)
+    } else if !undecided.is_empty() {
+        Eval::unknown("whether the job user can read the registration credentials cannot be determined (no job identity)")
+            .with_all(undecided)
+    } else {
+        Eval::pass("the runner's registration credentials are not readable by the job").with_all(closed)
     }
 }
 

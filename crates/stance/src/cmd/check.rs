@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::time::SystemTime;
 
 use stance_core::model::Tier;
-use stance_core::redact::{Scrubber, is_secret_name};
 use stance_core::render::Format;
 use stance_core::report::Report;
 use stance_policy::config::{Date, Policy};
@@ -158,8 +157,6 @@ pub fn run(args: Args, io: &mut Io) -> CmdResult {
 /// Loads the policy and Rego files, gets the report (file or live probe), chooses the tier and
 /// evaluates. `Ok(None)` when `--print-policy` printed the policy and there is nothing to decide.
 pub fn evaluate(opts: &CheckOptions, io: &mut Io) -> Result<Option<(Evaluation, Report)>, CliError> {
-    // Secret values of this environment never reach any output (a live probe sees them).
-    io.set_scrubber(Scrubber::new(secret_values()));
     let policy = Policy::load(opts.policy.as_deref()).map_err(policy_error)?;
     if opts.print_policy {
         io.out(&policy.to_toml())?;
@@ -313,18 +310,7 @@ fn live_probe(opts: &CheckOptions) -> Result<Report, CliError> {
     Ok(stance_probe::probe(&host, &probe_opts))
 }
 
-/// Every value in the environment that is secret by name or by format.
-fn secret_values() -> Vec<String> {
-    let set = stance_secrets::PatternSet::builtin();
-    std::env::vars_os()
-        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-        .filter(|(k, v)| is_secret_name(k) || set.is_match(v.as_bytes()))
-        .map(|(_, v)| v)
-        .collect()
-}
-
 /// Scrubs known values, then anything shaped like a secret.
 pub fn scrub(io: &Io, text: &str) -> String {
-    let once = io.scrub(text);
-    stance_secrets::PatternSet::builtin().redact(&once).into_owned()
+    io.scrub(text).into_owned()
 }

@@ -6,7 +6,6 @@ use std::time::{Duration, SystemTime};
 
 use stance_core::catalog::Catalog;
 use stance_core::model::Level;
-use stance_core::redact::{Scrubber, is_secret_name};
 use stance_core::render::{self, Format};
 use stance_probe::{Host, ProbeOptions};
 
@@ -110,19 +109,8 @@ fn parse_time(s: &str) -> Result<SystemTime, String> {
     stance_core::time::parse_rfc3339(s).map_err(|e| e.to_string())
 }
 
-/// Every value in the environment that is secret by name or by format.
-fn secret_values() -> Vec<String> {
-    let set = stance_secrets::PatternSet::builtin();
-    std::env::vars_os()
-        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-        .filter(|(k, v)| is_secret_name(k) || set.is_match(v.as_bytes()))
-        .map(|(_, v)| v)
-        .collect()
-}
-
 /// Runs `stance probe`.
 pub fn run(args: Args, io: &mut Io) -> CmdResult {
-    io.set_scrubber(Scrubber::new(secret_values()));
     let host = match &args.root {
         Some(root) => {
             let md = std::fs::metadata(root)
@@ -202,6 +190,5 @@ pub fn run(args: Args, io: &mut Io) -> CmdResult {
 
 /// Scrubs known values, then anything shaped like a secret.
 fn scrub_patterns(io: &Io, text: &str) -> String {
-    let once = io.scrub(text);
-    stance_secrets::PatternSet::builtin().redact(&once).into_owned()
+    io.scrub(text).into_owned()
 }
