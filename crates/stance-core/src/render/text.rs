@@ -49,7 +49,11 @@ pub fn clean(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.chars().any(char::is_control) {
         return std::borrow::Cow::Borrowed(text);
     }
-    std::borrow::Cow::Owned(text.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect())
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
+            .collect(),
+    )
 }
 
 fn shown(f: &Finding, verbose: bool) -> bool {
@@ -108,7 +112,8 @@ pub fn context_line(c: &Context) -> String {
 }
 
 fn write_location(out: &mut String, p: &Paint, loc: &Location) {
-    let _ = writeln!(out, "    {} {}:{}:{}", p.dim("-->"), clean(&loc.path), loc.start.line, loc.start.column);
+    let _ =
+        writeln!(out, "    {} {}:{}:{}", p.dim("-->"), clean(&loc.path), loc.start.line, loc.start.column);
     if let Some(snippet) = &loc.snippet {
         let width = (loc.start.line as usize + snippet.lines().count()).to_string().len();
         for (i, line) in snippet.lines().enumerate() {
@@ -228,7 +233,13 @@ pub(super) fn render(report: &Report, opts: &Options<'_>) -> String {
             if let Some(scan) = &report.scan {
                 for d in &scan.diagnostics {
                     let at = d.line.map(|l| format!(":{l}:{}", d.column.unwrap_or(1))).unwrap_or_default();
-                    let _ = writeln!(out, "{} {}{at}: {}", p.wrap("33", "diagnostic:"), clean(&d.path), clean(&d.message));
+                    let _ = writeln!(
+                        out,
+                        "{} {}{at}: {}",
+                        p.wrap("33", "diagnostic:"),
+                        clean(&d.path),
+                        clean(&d.message)
+                    );
                 }
             }
         }
@@ -237,17 +248,47 @@ pub(super) fn render(report: &Report, opts: &Options<'_>) -> String {
         let _ = writeln!(out, "{} {}", p.dim("note:"), clean(note));
     }
     let c = &report.summary.counts;
-    let _ = writeln!(
-        out,
-        "{} {} pass · {} fail · {} warn · {} not applicable · {} unknown{}",
-        p.bold("Summary:"),
-        c.pass,
-        c.fail,
-        c.warn,
-        c.not_applicable,
-        c.unknown,
-        if opts.verbose { String::new() } else { p.dim(" (-v lists passing controls)") }
-    );
+    match report.kind {
+        ReportKind::Probe => {
+            let _ = writeln!(
+                out,
+                "{} {} pass · {} fail · {} warn · {} not applicable · {} unknown{}",
+                p.bold("Summary:"),
+                c.pass,
+                c.fail,
+                c.warn,
+                c.not_applicable,
+                c.unknown,
+                if opts.verbose { String::new() } else { p.dim(" (-v lists passing controls)") }
+            );
+        }
+        ReportKind::Scan => {
+            let mut by_sev = Vec::new();
+            for s in Severity::ALL.iter().rev() {
+                let n = report
+                    .findings
+                    .iter()
+                    .filter(|f| f.severity == *s && matches!(f.outcome, Outcome::Fail | Outcome::Warn))
+                    .count();
+                if n > 0 {
+                    by_sev.push(format!("{n} {s}"));
+                }
+            }
+            let files = report.scan.as_ref().map(|s| s.files.len()).unwrap_or(0);
+            let diags = report.scan.as_ref().map(|s| s.diagnostics.len()).unwrap_or(0);
+            let ignored = report.scan.as_ref().map(|s| s.ignored).unwrap_or(0);
+            let findings = if by_sev.is_empty() {
+                "no findings".to_string()
+            } else {
+                format!("{} finding(s): {}", c.fail + c.warn, by_sev.join(", "))
+            };
+            let _ = writeln!(
+                out,
+                "{} {findings} · {files} file(s) · {diags} diagnostic(s) · {ignored} ignored",
+                p.bold("Summary:"),
+            );
+        }
+    }
     out
 }
 
