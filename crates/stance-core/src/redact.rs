@@ -33,9 +33,28 @@ pub fn fingerprint(value: &[u8]) -> String {
 
 /// Whole words (between underscores) of a variable name that mark its value as secret.
 const SECRET_WORDS: &[&str] = &[
-    "TOKEN", "TOKENS", "SECRET", "SECRETS", "PASSWORD", "PASSWD", "PWD_HASH", "PASSPHRASE", "CREDENTIAL",
-    "CREDENTIALS", "CREDS", "APIKEY", "PAT", "AUTH", "COOKIE", "SESSION", "DSN", "JWT", "KEY", "PRIVATE",
-    "SIGNING", "WEBHOOK",
+    "TOKEN",
+    "TOKENS",
+    "SECRET",
+    "SECRETS",
+    "PASSWORD",
+    "PASSWD",
+    "PWD_HASH",
+    "PASSPHRASE",
+    "CREDENTIAL",
+    "CREDENTIALS",
+    "CREDS",
+    "APIKEY",
+    "PAT",
+    "AUTH",
+    "COOKIE",
+    "SESSION",
+    "DSN",
+    "JWT",
+    "KEY",
+    "PRIVATE",
+    "SIGNING",
+    "WEBHOOK",
 ];
 
 /// Fragments that mark a secret even inside a word (`NPMTOKEN`, `DBPASSWORD`).
@@ -43,7 +62,12 @@ const SECRET_FRAGMENTS: &[&str] = &["TOKEN", "SECRET", "PASSWORD", "PASSWD", "AP
 
 /// Names that look secret but are known not to hold secrets.
 const NOT_SECRET_NAMES: &[&str] = &[
-    "SSH_AUTH_SOCK", "XAUTHORITY", "KEYTIMEOUT", "GPG_KEY_ID", "GITHUB_TOKEN_PERMISSIONS", "AUTH_TYPE",
+    "SSH_AUTH_SOCK",
+    "XAUTHORITY",
+    "KEYTIMEOUT",
+    "GPG_KEY_ID",
+    "GITHUB_TOKEN_PERMISSIONS",
+    "AUTH_TYPE",
     "ACTIONS_ID_TOKEN_REQUEST_URL",
 ];
 
@@ -57,9 +81,24 @@ pub fn is_secret_name(name: &str) -> bool {
     if NOT_SECRET_NAMES.contains(&upper.as_str()) {
         return false;
     }
-    let words: Vec<&str> = upper.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> =
+        upper.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
     if let Some(last) = words.last()
-        && matches!(*last, "FILE" | "PATH" | "URL" | "URI" | "DIR" | "HOST" | "NAME" | "ID" | "USER" | "USERNAME" | "TYPE" | "LENGTH")
+        && matches!(
+            *last,
+            "FILE"
+                | "PATH"
+                | "URL"
+                | "URI"
+                | "DIR"
+                | "HOST"
+                | "NAME"
+                | "ID"
+                | "USER"
+                | "USERNAME"
+                | "TYPE"
+                | "LENGTH"
+        )
         && words.len() > 1
     {
         return false;

@@ -158,7 +158,8 @@ impl PatternSet {
     fn regex(&self, pi: usize) -> &(Regex, Option<usize>) {
         self.regexes[pi].get_or_init(|| {
             // The table is part of this crate; `builtin_table_compiles` compiles every entry.
-            PatternSet::compile(&self.patterns[pi]).unwrap_or_else(|e| panic!("built-in pattern table: {}", e.0))
+            PatternSet::compile(&self.patterns[pi])
+                .unwrap_or_else(|e| panic!("built-in pattern table: {}", e.0))
         })
     }
 

@@ -407,8 +407,11 @@ pub fn persistence_mechanisms(ctx: &Ctx<'_>) -> Eval {
         }
     }
     if !found.is_empty() {
-        return Eval::fail_unless_single_use(format!("{} persistence mechanism(s) found", found.len()), ctx.single_use_kernel())
-            .with_all(found);
+        return Eval::fail_unless_single_use(
+            format!("{} persistence mechanism(s) found", found.len()),
+            ctx.single_use_kernel(),
+        )
+        .with_all(found);
     }
     if user.is_none() && ctx.home().is_none() {
         return Eval::unknown("neither the job user nor its home directory is known");
@@ -416,12 +419,18 @@ pub fn persistence_mechanisms(ctx: &Ctx<'_>) -> Eval {
     if blind.is_empty() {
         return Eval::pass("no crontab, user unit, autostart entry or global git hook for the job user");
     }
-    let blind_ev = blind.into_iter().map(|d| Evidence::path(d).with_detail("not readable: a crontab there cannot be ruled out"));
+    let blind_ev = blind
+        .into_iter()
+        .map(|d| Evidence::path(d).with_detail("not readable: a crontab there cannot be ruled out"));
     match ctx.single_use_kernel() {
         // Nothing on a single-use machine outlives the job, so an unseen crontab reaches no one.
-        Some(why) => Eval::pass(format!("nothing found, and the machine is single-use ({why})")).with_all(blind_ev),
-        None => Eval::unknown("the crontab spool is not readable by the job user, so a user crontab cannot be ruled out")
-            .with_all(blind_ev),
+        Some(why) => {
+            Eval::pass(format!("nothing found, and the machine is single-use ({why})")).with_all(blind_ev)
+        }
+        None => Eval::unknown(
+            "the crontab spool is not readable by the job user, so a user crontab cannot be ruled out",
+        )
+        .with_all(blind_ev),
     }
 }
 
