@@ -237,7 +237,7 @@ fn path_of(f: &Finding) -> &str {
 #[test]
 fn incidents_are_reported_and_safe_versions_are_not() {
     let Some(shared) = stance_testkit::shared_dir() else {
-        return stance_testkit::skip("../shared (incident data) is not present");
+        return stance_testkit::skip_without_data("../shared (incident data) is not present");
     };
     let mut problems = Vec::new();
     for case in CASES {
@@ -273,7 +273,7 @@ fn incidents_are_reported_and_safe_versions_are_not() {
 #[test]
 fn the_template_injection_of_inputs_in_the_ultralytics_action_is_reported() {
     let Some(shared) = stance_testkit::shared_dir() else {
-        return stance_testkit::skip("../shared (incident data) is not present");
+        return stance_testkit::skip_without_data("../shared (incident data) is not present");
     };
     let case = CASES.iter().find(|c| c.name == "Ultralytics").unwrap();
     let dir = layout(&shared, case);
@@ -287,7 +287,7 @@ fn the_template_injection_of_inputs_in_the_ultralytics_action_is_reported() {
 #[test]
 fn posture_evidence_changes_the_self_hosted_findings() {
     let Some(shared) = stance_testkit::shared_dir() else {
-        return stance_testkit::skip("../shared (incident data) is not present");
+        return stance_testkit::skip_without_data("../shared (incident data) is not present");
     };
     let case = CASES.iter().find(|c| c.name == "TensorFlow ARM64").unwrap();
     let dir = layout(&shared, case);

@@ -27,6 +27,13 @@ pub fn skip(reason: &str) {
     eprintln!("SKIPPED: {reason}");
 }
 
+/// Reports a test as skipped because the shared data folder (`../shared`: the CI corpus and
+/// incident cases, which are not part of the repository) is absent. Unlike [`skip`] this
+/// never fails under CI: the data is an input of the checkout, not of the machine.
+pub fn skip_without_data(reason: &str) {
+    eprintln!("SKIPPED (shared data absent): {reason}");
+}
+
 /// The workspace root (the directory holding the top-level `Cargo.toml`).
 pub fn workspace_root() -> PathBuf {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
