@@ -1,8 +1,5 @@
 //! The stance posture predicate (`https://stance.dev/attestation/posture/v1`).
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -12,52 +9,11 @@ pub const PREDICATE_TYPE: &str = "https://stance.dev/attestation/posture/v1";
 /// The subject name used when the report itself is the subject (no `--subject`).
 pub const REPORT_SUBJECT_NAME: &str = "stance-posture-report.json";
 
-macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident, $what:literal { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
-        }
-
-        impl $name {
-            /// Every value, lowest first.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The text form used in JSON and on the command line.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
-                match s {
-                    $($text => Ok($name::$variant),)+
-                    _ => Err(format!(
-                        "unknown {} `{}` (expected one of: {})",
-                        $what,
-                        s.chars().take(40).collect::<String>(),
-                        [$($text),+].join(", ")
-                    )),
-                }
-            }
-        }
-    };
-}
-
 pub use stance_core::model::{Level, Tier};
 
-text_enum! {
+stance_core::string_enum! {
     /// A policy decision.
-    Decision, "policy decision" {
+    Decision {
         /// The posture is good enough for the tier.
         Allow = "allow",
         /// It is not.

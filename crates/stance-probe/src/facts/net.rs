@@ -145,77 +145,137 @@ pub fn nft_base_chains(host: &Host) -> Result<Vec<BaseChain>, NftError> {
     netlink::dump()
 }
 
-mod diag {
-    //! Listening sockets over NETLINK_SOCK_DIAG (what `ss -l` uses): one dump per
-    //! family and protocol, filtered by state in the kernel.
+mod nl {
+    //! The one netlink exchange the probe needs: send a dump request, read every reply
+    //! message until the kernel says done. Read-only requests only; replies parsed
+    //! defensively (lengths checked, bounded number of reads).
 
-    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    use std::os::fd::OwnedFd;
     use std::time::Duration;
 
-    use rustix::net::netlink::{self, SocketAddrNetlink};
-    use rustix::net::{AddressFamily, RecvFlags, SendFlags, SocketType};
+    use rustix::net::netlink::SocketAddrNetlink;
+    use rustix::net::{AddressFamily, Protocol, RecvFlags, SendFlags, SocketType};
 
-    use super::Listener;
-
-    const SOCK_DIAG_BY_FAMILY: u16 = 20;
     const NLMSG_ERROR: u16 = 2;
     const NLMSG_DONE: u16 = 3;
-    const TCP_LISTEN: u32 = 10;
-    const TCP_CLOSE: u32 = 7;
+    const NLM_F_REQUEST: u16 = 1;
+    const NLM_F_DUMP: u16 = 0x300;
 
-    /// Every listener, or `None` if sock_diag is unavailable.
-    pub(super) fn listeners() -> Option<Vec<Listener>> {
-        let fd =
-            rustix::net::socket(AddressFamily::NETLINK, SocketType::DGRAM, Some(netlink::SOCK_DIAG)).ok()?;
+    /// Why a dump failed.
+    #[derive(Debug)]
+    pub(super) enum DumpError {
+        /// The kernel refused (EPERM/EACCES): no CAP_NET_ADMIN here.
+        PermissionDenied,
+        /// Anything else.
+        Other(String),
+    }
+
+    /// A netlink socket of `protocol` with a receive timeout.
+    pub(super) fn socket(ty: SocketType, protocol: Protocol) -> Result<OwnedFd, DumpError> {
+        let fd = rustix::net::socket(AddressFamily::NETLINK, ty, Some(protocol))
+            .map_err(|e| DumpError::Other(format!("netlink socket: {e}")))?;
         let _ = rustix::net::sockopt::set_socket_timeout(
             &fd,
             rustix::net::sockopt::Timeout::Recv,
             Some(Duration::from_secs(2)),
         );
+        Ok(fd)
+    }
+
+    /// Sends a dump request of `msg_type` carrying `payload`, and calls `each` with the body of
+    /// every reply of `reply_type` until the kernel's done message.
+    pub(super) fn dump(
+        fd: &OwnedFd,
+        msg_type: u16,
+        seq: u32,
+        payload: &[u8],
+        reply_type: u16,
+        mut each: impl FnMut(&[u8]),
+    ) -> Result<(), DumpError> {
+        let len = 16 + payload.len();
+        let mut req = Vec::with_capacity(len);
+        req.extend_from_slice(&(len as u32).to_ne_bytes());
+        req.extend_from_slice(&msg_type.to_ne_bytes());
+        req.extend_from_slice(&(NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
+        req.extend_from_slice(&seq.to_ne_bytes());
+        req.extend_from_slice(&0u32.to_ne_bytes());
+        req.extend_from_slice(payload);
+        rustix::net::sendto(fd, &req, SendFlags::empty(), &SocketAddrNetlink::new(0, 0))
+            .map_err(|e| DumpError::Other(format!("netlink send: {e}")))?;
+        let mut buf = vec![0u8; 64 * 1024];
+        // Bounded: a dump longer than this many reads is not a runner's.
+        for _ in 0..10_000 {
+            let (n, _) = rustix::net::recv(fd, &mut buf, RecvFlags::empty())
+                .map_err(|e| DumpError::Other(format!("netlink receive: {e}")))?;
+            let mut data = &buf[..n.min(buf.len())];
+            if data.is_empty() {
+                return Ok(());
+            }
+            while data.len() >= 16 {
+                let len = u32::from_ne_bytes([data[0], data[1], data[2], data[3]]) as usize;
+                let ty = u16::from_ne_bytes([data[4], data[5]]);
+                if len < 16 || len > data.len() {
+                    return Err(DumpError::Other("malformed netlink message".into()));
+                }
+                let body = &data[16..len];
+                match ty {
+                    NLMSG_DONE => return Ok(()),
+                    NLMSG_ERROR => {
+                        let code =
+                            body.get(..4).map(|b| i32::from_ne_bytes([b[0], b[1], b[2], b[3]])).unwrap_or(0);
+                        return match code {
+                            0 => Ok(()),
+                            -1 | -13 => Err(DumpError::PermissionDenied),
+                            c => Err(DumpError::Other(format!("netlink error {}", -c))),
+                        };
+                    }
+                    t if t == reply_type => each(body),
+                    _ => {}
+                }
+                data = data.get(((len + 3) & !3)..).unwrap_or(&[]);
+            }
+        }
+        Err(DumpError::Other("netlink dump did not end".into()))
+    }
+}
+
+mod diag {
+    //! Listening sockets over NETLINK_SOCK_DIAG (what `ss -l` uses): one dump per
+    //! family and protocol, filtered by state in the kernel.
+
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+    use rustix::net::SocketType;
+    use rustix::net::netlink;
+
+    use super::{Listener, nl};
+
+    const SOCK_DIAG_BY_FAMILY: u16 = 20;
+    const TCP_LISTEN: u32 = 10;
+    const TCP_CLOSE: u32 = 7;
+
+    /// Every listener, or `None` if sock_diag is unavailable.
+    pub(super) fn listeners() -> Option<Vec<Listener>> {
+        let fd = nl::socket(SocketType::DGRAM, netlink::SOCK_DIAG).ok()?;
         let mut out = Vec::new();
-        for (family, proto, state, name) in [
+        for (seq, (family, proto, state, name)) in [
             (2u8, 6u8, TCP_LISTEN, "tcp"),
             (10, 6, TCP_LISTEN, "tcp6"),
             (2, 17, TCP_CLOSE, "udp"),
             (10, 17, TCP_CLOSE, "udp6"),
-        ] {
-            let mut req = Vec::with_capacity(72);
-            req.extend_from_slice(&72u32.to_ne_bytes());
-            req.extend_from_slice(&SOCK_DIAG_BY_FAMILY.to_ne_bytes());
-            req.extend_from_slice(&(1u16 | 0x300).to_ne_bytes()); // NLM_F_REQUEST | NLM_F_DUMP
-            req.extend_from_slice(&1u32.to_ne_bytes());
-            req.extend_from_slice(&0u32.to_ne_bytes());
+        ]
+        .into_iter()
+        .enumerate()
+        {
             // inet_diag_req_v2: family, protocol, ext, pad, states, then a zeroed socket id.
+            let mut req = Vec::with_capacity(56);
             req.extend_from_slice(&[family, proto, 0, 0]);
             req.extend_from_slice(&(1u32 << state).to_ne_bytes());
             req.extend_from_slice(&[0u8; 48]);
-            rustix::net::sendto(&fd, &req, SendFlags::empty(), &SocketAddrNetlink::new(0, 0)).ok()?;
-            let mut buf = vec![0u8; 32 * 1024];
-            'recv: for _ in 0..1000 {
-                let (n, _) = rustix::net::recv(&fd, &mut buf, RecvFlags::empty()).ok()?;
-                let mut data = &buf[..n];
-                if data.is_empty() {
-                    break;
-                }
-                while data.len() >= 16 {
-                    let len = u32::from_ne_bytes(data[0..4].try_into().ok()?) as usize;
-                    let ty = u16::from_ne_bytes([data[4], data[5]]);
-                    if len < 16 || len > data.len() {
-                        return None;
-                    }
-                    match ty {
-                        NLMSG_DONE => break 'recv,
-                        NLMSG_ERROR => return None,
-                        SOCK_DIAG_BY_FAMILY => {
-                            if let Some(l) = parse(&data[16..len], name) {
-                                out.push(l);
-                            }
-                        }
-                        _ => {}
-                    }
-                    data = data.get(((len + 3) & !3)..).unwrap_or(&[]);
-                }
-            }
+            nl::dump(&fd, SOCK_DIAG_BY_FAMILY, seq as u32 + 1, &req, SOCK_DIAG_BY_FAMILY, |body| {
+                out.extend(parse(body, name));
+            })
+            .ok()?;
         }
         Some(out)
     }
@@ -244,14 +304,14 @@ mod diag {
 }
 
 mod netlink {
-    //! A minimal, read-only nfnetlink client: two dump requests, parsed defensively.
+    //! The nftables ruleset over nfnetlink: two read-only dumps (chains, rules).
 
     use std::collections::HashMap;
-    use std::time::Duration;
 
-    use rustix::net::netlink::{self, SocketAddrNetlink};
-    use rustix::net::{AddressFamily, RecvFlags, SendFlags, SocketType};
+    use rustix::net::SocketType;
+    use rustix::net::netlink as proto;
 
+    use super::nl::{self, DumpError};
     use super::{BaseChain, NftError};
 
     const NFNL_SUBSYS_NFTABLES: u16 = 10;
@@ -259,10 +319,6 @@ mod netlink {
     const NFT_MSG_NEWCHAIN: u16 = 3;
     const NFT_MSG_GETRULE: u16 = 7;
     const NFT_MSG_NEWRULE: u16 = 6;
-    const NLMSG_ERROR: u16 = 2;
-    const NLMSG_DONE: u16 = 3;
-    const NLM_F_REQUEST: u16 = 1;
-    const NLM_F_DUMP: u16 = 0x300;
 
     fn family_name(f: u8) -> &'static str {
         match f {
@@ -306,62 +362,30 @@ mod netlink {
         Some(u32::from_be_bytes(b.get(..4)?.try_into().ok()?))
     }
 
-    /// Sends one dump request and calls `each(family, attributes)` for every reply message.
-    fn request(msg: u16, reply: u16, seq: u32, mut each: impl FnMut(u8, &[u8])) -> Result<(), NftError> {
-        let fd = rustix::net::socket(AddressFamily::NETLINK, SocketType::RAW, Some(netlink::NETFILTER))
-            .map_err(|e| NftError::Other(format!("netlink socket: {e}")))?;
-        let _ = rustix::net::sockopt::set_socket_timeout(
-            &fd,
-            rustix::net::sockopt::Timeout::Recv,
-            Some(Duration::from_secs(2)),
-        );
-        let mut req = Vec::with_capacity(20);
-        req.extend_from_slice(&20u32.to_ne_bytes());
-        req.extend_from_slice(&((NFNL_SUBSYS_NFTABLES << 8) | msg).to_ne_bytes());
-        req.extend_from_slice(&(NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
-        req.extend_from_slice(&seq.to_ne_bytes());
-        req.extend_from_slice(&0u32.to_ne_bytes());
-        req.extend_from_slice(&[0, 0, 0, 0]); // nfgenmsg: family unspec, version 0, res_id 0
-        rustix::net::sendto(&fd, &req, SendFlags::empty(), &SocketAddrNetlink::new(0, 0))
-            .map_err(|e| NftError::Other(format!("netlink send: {e}")))?;
-        let mut buf = vec![0u8; 64 * 1024];
-        // Bounded: a ruleset larger than this many messages is not a runner's.
-        for _ in 0..10_000 {
-            let (n, _) = rustix::net::recv(&fd, &mut buf, RecvFlags::empty())
-                .map_err(|e| NftError::Other(format!("netlink receive: {e}")))?;
-            let mut data = &buf[..n];
-            if data.is_empty() {
-                return Ok(());
-            }
-            while data.len() >= 16 {
-                let len = u32::from_ne_bytes(data[0..4].try_into().unwrap_or([0; 4])) as usize;
-                let ty = u16::from_ne_bytes([data[4], data[5]]);
-                if len < 16 || len > data.len() {
-                    return Err(NftError::Other("malformed netlink message".into()));
-                }
-                let body = &data[16..len];
-                match ty {
-                    NLMSG_DONE => return Ok(()),
-                    NLMSG_ERROR => {
-                        let code = body
-                            .get(..4)
-                            .map(|b| i32::from_ne_bytes(b.try_into().unwrap_or([0; 4])))
-                            .unwrap_or(0);
-                        return match code {
-                            0 => Ok(()),
-                            -1 | -13 => Err(NftError::PermissionDenied),
-                            c => Err(NftError::Other(format!("netlink error {}", -c))),
-                        };
-                    }
-                    _ if body.len() >= 4 && ty == (NFNL_SUBSYS_NFTABLES << 8) | reply => {
-                        each(body[0], &body[4..])
-                    }
-                    _ => {}
-                }
-                data = data.get(((len + 3) & !3)..).unwrap_or(&[]);
-            }
+    fn convert(e: DumpError) -> NftError {
+        match e {
+            DumpError::PermissionDenied => NftError::PermissionDenied,
+            DumpError::Other(m) => NftError::Other(m),
         }
-        Err(NftError::Other("netlink dump did not end".into()))
+    }
+
+    /// Dumps one kind of object; `each` gets the family and the attributes of each reply.
+    fn request(msg: u16, reply: u16, seq: u32, mut each: impl FnMut(u8, &[u8])) -> Result<(), NftError> {
+        let fd = nl::socket(SocketType::RAW, proto::NETFILTER).map_err(convert)?;
+        // nfgenmsg: family unspec, version 0, resource id 0.
+        nl::dump(
+            &fd,
+            (NFNL_SUBSYS_NFTABLES << 8) | msg,
+            seq,
+            &[0, 0, 0, 0],
+            (NFNL_SUBSYS_NFTABLES << 8) | reply,
+            |body| {
+                if body.len() >= 4 {
+                    each(body[0], &body[4..]);
+                }
+            },
+        )
+        .map_err(convert)
     }
 
     pub(super) fn dump() -> Result<Vec<BaseChain>, NftError> {

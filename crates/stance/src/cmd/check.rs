@@ -45,10 +45,6 @@ fn parse_tier(s: &str) -> Result<Tier, String> {
         .map_err(|_| format!("unknown tier `{s}` (expected one of: untrusted, build, privileged, release)"))
 }
 
-fn parse_format(s: &str) -> Result<Format, String> {
-    s.parse::<Format>().map_err(|e| e.to_string())
-}
-
 /// The flags `stance check` and `stance gate` share: what to evaluate, against what.
 #[derive(Debug, clap::Args)]
 pub struct CheckOptions {
@@ -133,7 +129,7 @@ pub struct Args {
     pub check: CheckOptions,
 
     /// Output format: text, json (the policy result), markdown or github (workflow annotations).
-    #[arg(long, short = 'f', default_value = "text", value_name = "FORMAT", value_parser = parse_format)]
+    #[arg(long, short = 'f', default_value = "text", value_name = "FORMAT", value_parser = crate::cmd::parse_format)]
     pub format: Format,
 
     /// Write the result to FILE instead of standard output.

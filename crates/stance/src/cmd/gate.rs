@@ -19,10 +19,6 @@ use crate::cmd::check::{self, CheckOptions};
 use crate::exit::{CliError, CmdResult, Exit};
 use crate::io::Io;
 
-fn parse_format(s: &str) -> Result<Format, String> {
-    s.parse::<Format>().map_err(|e| e.to_string())
-}
-
 /// Flags of `stance gate`.
 #[derive(Debug, clap::Args)]
 #[command(
@@ -42,7 +38,7 @@ pub struct Args {
     pub check: CheckOptions,
 
     /// Format of the decision, written to standard error: text, json, markdown or github.
-    #[arg(long, short = 'f', default_value = "text", value_name = "FORMAT", value_parser = parse_format)]
+    #[arg(long, short = 'f', default_value = "text", value_name = "FORMAT", value_parser = crate::cmd::parse_format)]
     pub format: Format,
 
     /// Write the decision to FILE instead of standard error.

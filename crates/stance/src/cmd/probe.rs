@@ -23,7 +23,7 @@ use crate::io::Io;
 )]
 pub struct Args {
     /// Output format: text, json, markdown or github (workflow annotations).
-    #[arg(long, short = 'f', default_value = "text", value_name = "FORMAT", value_parser = parse_format)]
+    #[arg(long, short = 'f', default_value = "text", value_name = "FORMAT", value_parser = crate::cmd::parse_format)]
     pub format: Format,
 
     /// Also list passing and not-applicable controls (text and markdown).
@@ -89,10 +89,6 @@ pub struct Args {
     /// When the job started: RFC 3339, Unix seconds, or `now` (default: the runner worker's start).
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub job_start: Option<SystemTime>,
-}
-
-fn parse_format(s: &str) -> Result<Format, String> {
-    s.parse::<Format>().map_err(|e| e.to_string())
 }
 
 fn parse_level(s: &str) -> Result<Level, String> {
