@@ -168,6 +168,9 @@ fn metadata_service_reachable_then_blocked_by_nftables() {
 const RESIDUE_SCRIPT: &str = r#"
 set -eu
 R=/tmp/r
+# The binary stays reachable through this descriptor even when the checkout (and so the
+# binary) lies under /tmp, which the next mount hides.
+exec 9< "$STANCE"
 mount -t tmpfs -o mode=1777,size=64m stance-tmp /tmp
 mount -t tmpfs -o mode=1777,size=16m stance-vartmp /var/tmp
 mount -t tmpfs -o mode=0755,size=16m stance-spool /var/spool
@@ -198,7 +201,7 @@ setpriv --reuid=65534 --regid=65534 --clear-groups \
   env -i PATH=/usr/bin:/bin HOME=$R/home \
   GITHUB_ACTIONS=true RUNNER_ENVIRONMENT=self-hosted GITHUB_REPOSITORY=acme/app \
   RUNNER_WORKSPACE=$R/_work/app GITHUB_WORKSPACE=$R/_work/app/app RUNNER_TEMP=$R/_work/_temp \
-  "$STANCE" probe --format json --color never --no-secret-scan --job-start "$js"
+  /proc/self/fd/9 probe --format json --color never --no-secret-scan --job-start "$js"
 "#;
 
 /// The name of uid 65534 in /etc/passwd (`nobody` on Debian and Fedora).
