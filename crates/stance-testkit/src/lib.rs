@@ -25,6 +25,18 @@ pub fn skip(reason: &str) {
         panic!("test needs something this machine lacks and skips are forbidden here (CI): {reason}");
     }
     eprintln!("SKIPPED: {reason}");
+    record_skip(reason);
+}
+
+/// Appends `test: reason` to the file named by `STANCE_SKIP_LOG`, so that the test command
+/// can list every skipped test at the end (the test runner hides a passing test's output).
+fn record_skip(reason: &str) {
+    let Some(path) = std::env::var_os("STANCE_SKIP_LOG") else { return };
+    let test = std::thread::current().name().unwrap_or("unknown test").to_string();
+    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        use std::io::Write as _;
+        let _ = writeln!(f, "{test}: {reason}");
+    }
 }
 
 /// Reports a test as skipped because the shared data folder (`../shared`: the CI corpus and
@@ -32,6 +44,7 @@ pub fn skip(reason: &str) {
 /// never fails under CI: the data is an input of the checkout, not of the machine.
 pub fn skip_without_data(reason: &str) {
     eprintln!("SKIPPED (shared data absent): {reason}");
+    record_skip(&format!("shared data absent: {reason}"));
 }
 
 /// The workspace root (the directory holding the top-level `Cargo.toml`).
