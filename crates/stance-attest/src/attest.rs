@@ -16,7 +16,9 @@ pub enum AttestError {
     #[error("the report is not a JSON object")]
     ReportNotObject,
     /// No level was given and the report states none at `posture.level`.
-    #[error("the report states no posture level (posture.level) and none was given; attest a probe report")]
+    #[error(
+        "the report states no posture level (posture.level); attest a report of `stance probe --format json`"
+    )]
     NoLevel,
     /// The report's `posture.level` is not L0–L3.
     #[error("{0}")]

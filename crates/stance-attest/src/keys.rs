@@ -104,6 +104,12 @@ pub enum KeyError {
         /// Its permission bits.
         mode: u32,
     },
+    /// A public key was given where a private key is needed.
+    #[error("{}: a public key; signing needs the private key (the .key file of `stance key generate`)", path.display())]
+    NotAPrivateKey {
+        /// The file.
+        path: PathBuf,
+    },
     /// The path is not a regular file.
     #[error("{}: not a regular file", path.display())]
     NotAFile {
@@ -515,6 +521,14 @@ impl SigningKey {
             return Err(KeyError::NotAFile { path: path.to_path_buf() });
         }
         if mode & 0o077 != 0 {
+            // Readable by others anyway: look whether it is a public key given by mistake,
+            // which deserves that answer rather than a chmod hint.
+            if let Ok(text) = read_text_limited(file, &path.display().to_string(), path)
+                && text.contains("PUBLIC KEY-----")
+                && !text.contains("PRIVATE KEY-----")
+            {
+                return Err(KeyError::NotAPrivateKey { path: path.to_path_buf() });
+            }
             return Err(KeyError::PermissionsTooOpen { path: path.to_path_buf(), mode });
         }
         let text = read_text_limited(file, &path.display().to_string(), path)?;

@@ -559,7 +559,11 @@ pub fn verify_envelope(envelope: &Envelope, opts: &VerifyOptions) -> Result<Veri
         }
         checks.push(format!("tier: {tier} requires {required}, attested level {} suffices", predicate.level));
     } else {
-        not_checked.push(format!("tier: no tier given (attested level {})", predicate.level));
+        let recorded = match &predicate.policy {
+            Some(p) => format!("; recorded at attestation: {} for tier {}", p.decision, p.tier),
+            None => String::new(),
+        };
+        not_checked.push(format!("tier: no --tier given (attested level {}{recorded})", predicate.level));
     }
 
     Ok(Verified {

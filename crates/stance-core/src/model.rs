@@ -47,7 +47,7 @@ macro_rules! string_enum {
 
 /// A string that is not one of an enumeration's accepted values.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("unknown {kind} `{value}` (expected one of: {})", expected.join(", "))]
+#[error("unknown {} `{value}` (expected one of: {})", kind_words(kind), expected.join(", "))]
 pub struct UnknownValue {
     /// Which enumeration was parsed.
     pub kind: &'static str,
@@ -55,6 +55,18 @@ pub struct UnknownValue {
     pub value: String,
     /// The accepted texts.
     pub expected: &'static [&'static str],
+}
+
+/// `EvidenceKind` → `evidence kind`: a type name as words for messages.
+fn kind_words(kind: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in kind.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
 }
 
 string_enum! {
@@ -330,7 +342,7 @@ mod tests {
         let err = "severe".parse::<Severity>().err().map(|e| e.to_string());
         assert_eq!(
             err.as_deref(),
-            Some("unknown Severity `severe` (expected one of: info, low, medium, high, critical)")
+            Some("unknown severity `severe` (expected one of: info, low, medium, high, critical)")
         );
     }
 

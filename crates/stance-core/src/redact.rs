@@ -135,11 +135,17 @@ impl Scrubber {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let mut vals: Vec<String> = values
-            .into_iter()
-            .map(|v| v.as_ref().trim().to_string())
-            .filter(|v| v.len() >= MIN_SCRUB_LEN)
-            .collect();
+        let mut vals: Vec<String> = Vec::new();
+        for v in values {
+            let v = v.as_ref().trim();
+            if v.len() < MIN_SCRUB_LEN {
+                continue;
+            }
+            // Output formats escape what they print: also match the value as JSON, GitHub
+            // workflow commands and Markdown table cells show it.
+            vals.push(v.to_string());
+            vals.extend(escaped_forms(v).into_iter().filter(|e| e != v));
+        }
         // Longest first so a value containing another is replaced whole.
         vals.sort_by_key(|v| std::cmp::Reverse(v.len()));
         vals.dedup();
@@ -176,6 +182,16 @@ impl Scrubber {
     }
 }
 
+/// How the output formats may write `v`: JSON string escaping, GitHub workflow-command
+/// escaping (message and property), Markdown table cells.
+fn escaped_forms(v: &str) -> Vec<String> {
+    let json = serde_json::to_string(v).map(|q| q[1..q.len() - 1].to_string()).unwrap_or_default();
+    let gh = v.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let gh_prop = gh.replace(':', "%3A").replace(',', "%2C");
+    let md = v.replace('|', "\\|");
+    vec![json, gh, gh_prop, md]
+}
+
 /// Removes the userinfo (`user:password@`) from a URL-like string.
 pub fn strip_url_credentials(url: &str) -> Cow<'_, str> {
     let Some(scheme_end) = url.find("://") else { return Cow::Borrowed(url) };
@@ -199,6 +215,15 @@ mod tests {
         assert_eq!(s.scrub("short stays"), "short stays");
         assert!(matches!(s.scrub("nothing here"), Cow::Borrowed(_)));
         assert!(!format!("{s:?}").contains("supersecret"));
+    }
+
+    #[test]
+    fn escaped_forms_of_values_are_scrubbed_too() {
+        let s = Scrubber::new(["pa\"ss|wo:rd,%x\nyz"]);
+        let json = serde_json::to_string("pa\"ss|wo:rd,%x\nyz").unwrap();
+        assert_eq!(s.scrub(&json), "\"[REDACTED]\"");
+        assert_eq!(s.scrub("pa\"ss|wo%3Ard%2C%25x%0Ayz"), "[REDACTED]");
+        assert_eq!(s.scrub("pa\"ss\\|wo:rd,%x yz"), "pa\"ss\\|wo:rd,%x yz");
     }
 
     #[test]

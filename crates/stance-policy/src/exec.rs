@@ -66,9 +66,9 @@ fn send(pid: Pid, sig: i32) {
     }
 }
 
-/// Runs `program` with `args`, forwarding signals, and returns its exit status
-/// (its code, or 128 + signal number).
-pub fn run(program: &OsStr, args: &[OsString]) -> Result<u8, ExecError> {
+/// Runs `program` with `args` and this process's environment minus `remove_env`, forwarding
+/// signals, and returns its exit status (its code, or 128 + signal number).
+pub fn run(program: &OsStr, args: &[OsString], remove_env: &[String]) -> Result<u8, ExecError> {
     let mut signals = Signals::new(FORWARDED)
         .map_err(|e| ExecError::Other(format!("cannot install signal handlers: {e}")))?;
     let handle = signals.handle();
@@ -91,7 +91,12 @@ pub fn run(program: &OsStr, args: &[OsString]) -> Result<u8, ExecError> {
         let _ = forwarder.join();
     };
     let shown = program.to_string_lossy().into_owned();
-    let mut child = match Command::new(program).args(args).spawn() {
+    let mut command = Command::new(program);
+    command.args(args);
+    for name in remove_env {
+        command.env_remove(name);
+    }
+    let mut child = match command.spawn() {
         Ok(c) => c,
         Err(e) => {
             {
@@ -145,7 +150,7 @@ mod tests {
     use super::*;
 
     fn sh(script: &str) -> Result<u8, ExecError> {
-        run(OsStr::new("sh"), &[OsString::from("-c"), OsString::from(script)])
+        run(OsStr::new("sh"), &[OsString::from("-c"), OsString::from(script)], &[])
     }
 
     #[test]
@@ -163,12 +168,12 @@ mod tests {
 
     #[test]
     fn missing_and_unexecutable_programs_map_to_shell_codes() {
-        let e = run(OsStr::new("/nonexistent/stance-no-such-program"), &[]).unwrap_err();
+        let e = run(OsStr::new("/nonexistent/stance-no-such-program"), &[], &[]).unwrap_err();
         assert_eq!(e.exit_code(), 127);
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("not-exec");
         std::fs::write(&f, "#!/bin/sh\nexit 0\n").unwrap();
-        let e = run(f.as_os_str(), &[]).unwrap_err();
+        let e = run(f.as_os_str(), &[], &[]).unwrap_err();
         assert_eq!(e.exit_code(), 126, "{e}");
     }
 }

@@ -323,11 +323,15 @@ fn github(eval: &Evaluation, command: &str) -> String {
         }
     }
     for b in &eval.blockers {
+        let what = match &b.reason {
+            Some(r) => format!("{} ({r}).", b.message.trim_end_matches('.')),
+            None => format!("{}.", b.message.trim_end_matches('.')),
+        };
         let _ = writeln!(
             out,
             "::error title={}::{} Fix: {}",
             escape_property(&format!("{} blocks tier {}", b.id, eval.tier)),
-            escape_data(&b.message),
+            escape_data(&what),
             escape_data(&b.remediation)
         );
     }

@@ -235,10 +235,26 @@ impl<'a> Ctx<'a> {
                     .collect();
                 let metadata =
                     self.opts.metadata_target.as_ref().map(|m| s.spawn(move || active::metadata(m, t)));
+                // A failed attempt is reported as not tried, never dropped.
+                let join = |h: std::thread::ScopedJoinHandle<'_, active::Attempt>, target: &str| {
+                    h.join().unwrap_or_else(|_| active::Attempt {
+                        target: target.to_string(),
+                        reach: active::Reach::Invalid("internal error".into()),
+                        http_status: None,
+                    })
+                };
                 ActiveResults {
-                    egress: egress.into_iter().filter_map(|h| h.join().ok()).collect(),
-                    metadata: metadata.and_then(|h| h.join().ok()),
-                    internal: internal.into_iter().filter_map(|h| h.join().ok()).collect(),
+                    egress: egress
+                        .into_iter()
+                        .zip(&self.opts.egress_targets)
+                        .map(|(h, t)| join(h, t))
+                        .collect(),
+                    metadata: metadata.zip(self.opts.metadata_target.as_ref()).map(|(h, t)| join(h, t)),
+                    internal: internal
+                        .into_iter()
+                        .zip(&self.opts.internal_targets)
+                        .map(|(h, t)| join(h, t))
+                        .collect(),
                 }
             })
         })

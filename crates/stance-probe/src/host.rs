@@ -25,8 +25,8 @@ pub struct Identity {
     pub gid: u32,
     /// Supplementary groups.
     pub groups: Vec<u32>,
-    /// Effective capability set (bit n = capability n).
-    pub cap_eff: u64,
+    /// Effective capability set (bit n = capability n); `None` when it could not be read.
+    pub cap_eff: Option<u64>,
     /// Whether this is the identity of the running probe (so the kernel can answer access questions).
     pub is_self: bool,
 }
@@ -37,9 +37,15 @@ pub const CAP_DAC_OVERRIDE: u32 = 1;
 pub const CAP_DAC_READ_SEARCH: u32 = 2;
 
 impl Identity {
-    /// Whether the identity holds capability `cap`.
+    /// Whether the identity holds capability `cap` (`false` when the set is unknown; checks
+    /// about capabilities themselves use [`Identity::cap`] and say unknown instead).
     pub fn has_cap(&self, cap: u32) -> bool {
-        cap < 64 && self.cap_eff & (1 << cap) != 0
+        self.cap(cap) == Some(true)
+    }
+
+    /// Whether the identity holds capability `cap`, when the set is known.
+    pub fn cap(&self, cap: u32) -> Option<bool> {
+        self.cap_eff.map(|c| cap < 64 && c & (1 << cap) != 0)
     }
 
     /// Whether the identity is in group `gid` (primary or supplementary).
@@ -49,7 +55,7 @@ impl Identity {
 
     /// An unprivileged identity used when probing an offline root with no process information.
     pub fn nobody() -> Identity {
-        Identity { uid: 65534, gid: 65534, groups: vec![], cap_eff: 0, is_self: false }
+        Identity { uid: 65534, gid: 65534, groups: vec![], cap_eff: Some(0), is_self: false }
     }
 }
 
@@ -104,11 +110,11 @@ impl Kind {
 }
 
 /// The machine as the collectors see it.
-#[derive(Debug)]
 pub struct Host {
     root: PathBuf,
     live: bool,
     env: BTreeMap<String, String>,
+    env_known: bool,
     now: SystemTime,
     identity: Option<Identity>,
 }
@@ -116,11 +122,24 @@ pub struct Host {
 impl Host {
     /// The live machine, with this process's environment.
     pub fn live() -> Host {
+        Host::live_excluding(&[])
+    }
+
+    /// The live machine, with this process's environment minus `exclude` (variables stance
+    /// itself consumes, such as the signing key of `gate --key-env`, are not the job's).
+    pub fn live_excluding(exclude: &[String]) -> Host {
         let env = std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .filter(|(k, _)| !exclude.contains(k))
             .collect();
-        let mut h =
-            Host { root: PathBuf::from("/"), live: true, env, now: SystemTime::now(), identity: None };
+        let mut h = Host {
+            root: PathBuf::from("/"),
+            live: true,
+            env,
+            env_known: true,
+            now: SystemTime::now(),
+            identity: None,
+        };
         h.identity = h.read_identity(true);
         h
     }
@@ -128,9 +147,28 @@ impl Host {
     /// A tree rooted at `root`, with the given environment. Processes, kernel state and
     /// network come from `<root>/proc` and `<root>/sys` when those exist (fixtures).
     pub fn rooted(root: impl Into<PathBuf>, env: BTreeMap<String, String>, now: SystemTime) -> Host {
-        let mut h = Host { root: root.into(), live: false, env, now, identity: None };
+        let mut h = Host { root: root.into(), live: false, env, env_known: true, now, identity: None };
         h.identity = h.read_identity(false);
         h
+    }
+
+    /// A mounted image or chroot probed offline: a tree without a job environment, so
+    /// environment-based controls say not applicable instead of passing on an empty one.
+    pub fn offline(root: impl Into<PathBuf>, now: SystemTime) -> Host {
+        let mut h = Host::rooted(root, BTreeMap::new(), now);
+        h.env_known = false;
+        h
+    }
+
+    /// Whether there is a job environment to examine (false for [`Host::offline`]).
+    pub fn env_known(&self) -> bool {
+        self.env_known
+    }
+
+    /// Whether this is an image or chroot probed offline ([`Host::offline`]): runtime-only
+    /// state (sockets, mounted tokens, the environment) does not exist there.
+    pub fn is_offline_tree(&self) -> bool {
+        !self.live && !self.env_known
     }
 
     /// Replaces the identity whose access is evaluated.
@@ -177,7 +215,7 @@ impl Host {
         let groups = field("Groups:")
             .map(|g| g.split_whitespace().filter_map(|x| x.parse().ok()).collect())
             .unwrap_or_default();
-        let cap_eff = field("CapEff:").and_then(|c| u64::from_str_radix(c, 16).ok()).unwrap_or(0);
+        let cap_eff = field("CapEff:").and_then(|c| u64::from_str_radix(c, 16).ok());
         Some(Identity { uid, gid, groups, cap_eff, is_self })
     }
 
@@ -252,20 +290,33 @@ impl Host {
     /// (FIFO, device, socket, directory) is refused before it is opened.
     pub fn read_limited(&self, path: &str, limit: usize) -> io::Result<Vec<u8>> {
         let real = self.resolve(path, true)?;
-        let before = std::fs::metadata(&real)?;
-        if !before.is_file() {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
-        }
-        // O_NONBLOCK: if the path is swapped for a FIFO between the check and the open, the open
-        // cannot block; O_NOFOLLOW on non-live roots: resolution above already followed links.
-        let mut flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+        // First a bare reference (O_PATH: no driver is called, no FIFO opened), checked with
+        // fstat; then that very inode is reopened for reading through /proc/self/fd, so a path
+        // swapped for a device or FIFO in between is never opened for reading. Non-live roots
+        // add O_NOFOLLOW: resolution above already followed links, inside the root.
+        let mut flags = OFlags::PATH | OFlags::CLOEXEC;
         if !self.live {
             flags |= OFlags::NOFOLLOW;
         }
-        let fd = rustix::fs::open(&real, flags, Mode::empty()).map_err(io::Error::from)?;
+        let reference = rustix::fs::open(&real, flags, Mode::empty()).map_err(io::Error::from)?;
+        let st = rustix::fs::fstat(&reference).map_err(io::Error::from)?;
+        if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::RegularFile {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
+        }
+        let link = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&reference));
+        let read_flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+        let fd = match rustix::fs::open(link.as_str(), read_flags, Mode::empty()) {
+            Ok(fd) => fd,
+            // No /proc in this process's view: open the path, non-blocking, and compare inodes.
+            Err(rustix::io::Errno::NOENT) => {
+                let nofollow = if self.live { OFlags::empty() } else { OFlags::NOFOLLOW };
+                rustix::fs::open(&real, read_flags | nofollow, Mode::empty()).map_err(io::Error::from)?
+            }
+            Err(e) => return Err(e.into()),
+        };
         let file = std::fs::File::from(fd);
         let after = file.metadata()?;
-        if !after.is_file() || after.ino() != before.ino() || after.dev() != before.dev() {
+        if !after.is_file() || after.ino() != st.st_ino {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, "file changed while opening"));
         }
         let mut buf = Vec::with_capacity(after.len().min(limit as u64) as usize);
@@ -351,6 +402,18 @@ impl Host {
     /// The path as a `String` for evidence (lossy).
     pub fn display(path: &Path) -> String {
         String::from_utf8_lossy(path.as_os_str().as_bytes()).into_owned()
+    }
+}
+
+impl std::fmt::Debug for Host {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the environment: it holds the job's secrets.
+        f.debug_struct("Host")
+            .field("root", &self.root)
+            .field("live", &self.live)
+            .field("env_vars", &self.env.len())
+            .field("identity", &self.identity)
+            .finish_non_exhaustive()
     }
 }
 
@@ -455,13 +518,13 @@ mod tests {
 
     #[test]
     fn permission_bits_decide_access_for_other_identities() {
-        let user = Identity { uid: 1001, gid: 1001, groups: vec![999], cap_eff: 0, is_self: false };
+        let user = Identity { uid: 1001, gid: 1001, groups: vec![999], cap_eff: Some(0), is_self: false };
         assert!(!mode_allows(&user, 0, 0, 0o644, Access::Write, false));
         assert!(mode_allows(&user, 0, 0, 0o666, Access::Write, false));
         assert!(mode_allows(&user, 0, 999, 0o660, Access::Write, false));
         assert!(mode_allows(&user, 1001, 0, 0o600, Access::Read, false));
         assert!(!mode_allows(&user, 0, 0, 0o600, Access::Read, false));
-        let dac = Identity { cap_eff: 1 << CAP_DAC_OVERRIDE, ..user };
+        let dac = Identity { cap_eff: Some(1 << CAP_DAC_OVERRIDE), ..user };
         assert!(mode_allows(&dac, 0, 0, 0o600, Access::Write, false));
     }
 }

@@ -104,13 +104,111 @@ impl Default for ProbeOptions {
     }
 }
 
-/// Evaluates every control on `host` and returns the report.
-pub fn probe(host: &Host, opts: &ProbeOptions) -> Report {
+/// Evaluates every control, but returns by `budget` whatever happens: a check still running
+/// then (a read stuck on a network file system, a name lookup that never answers) is reported
+/// `unknown`, and its thread is left behind to end with the process.
+pub fn probe_within(host: Host, opts: ProbeOptions, budget: Duration) -> Report {
+    use std::sync::{Arc, Condvar, Mutex};
+    /// What the worker hands back: findings as they come, then the report's other parts.
+    struct State {
+        slots: Vec<Option<Finding>>,
+        rest: Option<(Vec<String>, stance_core::Context, HostInfo)>,
+    }
     let started = Instant::now();
-    let ctx = Ctx::new(host, opts);
-    let findings: Vec<Finding> = std::thread::scope(|s| {
-        // Slow, independent work starts first in the background; the checks that need it
-        // wait on it (the facts are computed once, whoever asks first).
+    let state = State { slots: vec![None; checks::CHECKS.len()], rest: None };
+    let shared = Arc::new((host, opts, Mutex::new(state), Condvar::new()));
+    let worker = Arc::clone(&shared);
+    let _ = std::thread::Builder::new().name("stance-probe".into()).spawn(move || {
+        let (host, opts, state, done) = &*worker;
+        let ctx = Ctx::new(host, opts);
+        run_checks(&ctx, &|i, f| {
+            if let Ok(mut st) = state.lock() {
+                st.slots[i] = Some(f);
+            }
+        });
+        let rest = (ctx.notes(), ctx.platform().context.clone(), host_info(&ctx));
+        if let Ok(mut st) = state.lock() {
+            st.rest = Some(rest);
+        }
+        done.notify_all();
+    });
+    let (host, _, state, done) = &*shared;
+    let deadline = started + budget;
+    let mut report = match state.lock() {
+        Ok(mut st) => {
+            while st.rest.is_none() {
+                let now = Instant::now();
+                if now >= deadline {
+                    break;
+                }
+                match done.wait_timeout(st, deadline - now) {
+                    Ok((g, _)) => st = g,
+                    Err(_) => return probe_failed(host, budget),
+                }
+            }
+            let findings: Vec<Finding> = st
+                .slots
+                .iter()
+                .zip(checks::CHECKS)
+                .map(|(f, c)| {
+                    f.clone().unwrap_or_else(|| {
+                        let why = format!(
+                            "the check did not finish within the probe's {}s time budget",
+                            budget.as_secs()
+                        );
+                        dress(c, Eval::unknown(why))
+                    })
+                })
+                .collect();
+            let mut report = Report::new(
+                ReportKind::Probe,
+                findings,
+                &Catalog,
+                stance_core::time::format_rfc3339(host.now()),
+            );
+            match st.rest.take() {
+                Some((notes, context, info)) => {
+                    report.notes = notes;
+                    report.context = Some(context);
+                    report.host = Some(info);
+                }
+                None => {
+                    report.notes = vec![format!(
+                        "The probe did not finish within its {}s time budget; the controls still running are reported unknown.",
+                        budget.as_secs()
+                    )];
+                    report.host = Some(HostInfo {
+                        root: Host::display(host.root()),
+                        live: host.is_live(),
+                        ..HostInfo::default()
+                    });
+                }
+            }
+            report
+        }
+        Err(_) => return probe_failed(host, budget),
+    };
+    report.duration_ms = started.elapsed().as_millis() as u64;
+    report
+}
+
+/// A report in which every control is unknown (the probe's own state was lost).
+fn probe_failed(host: &Host, budget: Duration) -> Report {
+    let findings = checks::CHECKS.iter().map(failed).collect();
+    let mut report =
+        Report::new(ReportKind::Probe, findings, &Catalog, stance_core::time::format_rfc3339(host.now()));
+    report.notes = vec![format!(
+        "The probe failed internally within its {}s budget; every control is unknown.",
+        budget.as_secs()
+    )];
+    report
+}
+
+/// Runs every check, the slow independent work in the background, and hands each finding
+/// to `record` with its index in [`checks::CHECKS`].
+fn run_checks(ctx: &Ctx<'_>, record: &(dyn Fn(usize, Finding) + Sync)) {
+    let opts = ctx.opts;
+    std::thread::scope(|s| {
         if !opts.egress_targets.is_empty()
             || opts.metadata_target.is_some()
             || !opts.internal_targets.is_empty()
@@ -125,13 +223,34 @@ pub fn probe(host: &Host, opts: &ProbeOptions) -> Report {
             });
         }
         let half = checks::CHECKS.len() / 2;
-        let shared = &ctx;
-        let second =
-            s.spawn(move || checks::CHECKS[half..].iter().map(|c| evaluate(shared, c)).collect::<Vec<_>>());
-        let mut first: Vec<Finding> = checks::CHECKS[..half].iter().map(|c| evaluate(&ctx, c)).collect();
-        first.extend(second.join().unwrap_or_default());
-        first
+        s.spawn(move || {
+            for (i, c) in checks::CHECKS.iter().enumerate().skip(half) {
+                record(i, evaluate(ctx, c));
+            }
+        });
+        for (i, c) in checks::CHECKS.iter().enumerate().take(half) {
+            record(i, evaluate(ctx, c));
+        }
     });
+}
+
+/// Evaluates every control on `host` and returns the report (no overall time budget; see
+/// [`probe_within`]).
+pub fn probe(host: &Host, opts: &ProbeOptions) -> Report {
+    let started = Instant::now();
+    let ctx = Ctx::new(host, opts);
+    let slots = std::sync::Mutex::new(vec![None::<Finding>; checks::CHECKS.len()]);
+    run_checks(&ctx, &|i, f| {
+        if let Ok(mut s) = slots.lock() {
+            s[i] = Some(f);
+        }
+    });
+    let filled = slots.into_inner().unwrap_or_default();
+    let findings: Vec<Finding> = checks::CHECKS
+        .iter()
+        .enumerate()
+        .map(|(i, c)| filled.get(i).cloned().flatten().unwrap_or_else(|| failed(c)))
+        .collect();
     let mut report =
         Report::new(ReportKind::Probe, findings, &Catalog, stance_core::time::format_rfc3339(host.now()));
     report.host = Some(host_info(&ctx));
@@ -141,10 +260,22 @@ pub fn probe(host: &Host, opts: &ProbeOptions) -> Report {
     report
 }
 
-/// Runs one check and dresses its result with the catalog's metadata.
+/// A control whose check could not run to the end.
+fn failed(check: &checks::Check) -> Finding {
+    dress(check, Eval::unknown("the check failed with an internal error; please report it"))
+}
+
+/// Runs one check and dresses its result with the catalog's metadata. A check that panics
+/// (a bug, or input nobody foresaw) gives `unknown`, never a missing or passing control.
 pub fn evaluate(ctx: &Ctx<'_>, check: &checks::Check) -> Finding {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (check.run)(ctx))) {
+        Ok(eval) => dress(check, eval),
+        Err(_) => failed(check),
+    }
+}
+
+fn dress(check: &checks::Check, eval: Eval) -> Finding {
     let rule = control(check.id);
-    let eval = (check.run)(ctx);
     let base = rule.map(|r| r.severity).unwrap_or(Severity::Medium);
     let severity = eval.severity.unwrap_or(match eval.outcome {
         Outcome::Warn if base >= Severity::Medium => Severity::Low,

@@ -322,8 +322,18 @@ impl PatternSet {
         for m in kept {
             let (line, column) = cursor.advance(data, m.start);
             let secret = &data[m.start..m.end];
-            let fingerprint = if secret.len() >= 16 { fingerprint(secret) } else { String::new() };
             let p = &self.patterns[m.pattern];
+            // Human-chosen passwords are guessable: a hash prefix would let anyone confirm a
+            // guess offline. Only machine-generated tokens get a fingerprint.
+            let human = matches!(
+                p.id,
+                "url-basic-auth"
+                    | "netrc-credentials"
+                    | "http-basic-auth-header"
+                    | "docker-config-auth"
+                    | "npmrc-auth"
+            );
+            let fingerprint = if secret.len() >= 16 && !human { fingerprint(secret) } else { String::new() };
             matches.push(Match {
                 pattern: p.id,
                 confidence: p.confidence,

@@ -660,19 +660,41 @@ impl Worker {
     }
 }
 
-/// Opens a file for reading so that it never blocks (a FIFO swapped in),
-/// never becomes our controlling terminal and never leaks into children; and,
-/// where permitted (our own files, or root), without updating its access
-/// time, so a scan leaves no trace in file metadata.
+/// Opens a regular file for reading without ever opening anything else: the name is first
+/// opened as a bare reference (`O_PATH`, which triggers no device driver and no FIFO), its
+/// type checked with `fstat`, and only then is that very inode reopened for reading through
+/// `/proc/self/fd` — so a name swapped for a device or FIFO between listing and opening is
+/// never opened for reading. The read is non-blocking, never our controlling terminal, never
+/// inherited, and (where permitted) leaves the access time alone. Errors: `LOOP` for a
+/// symlink (with `O_NOFOLLOW`), `NXIO` for anything that is not a regular file.
 fn open_file<Fd: AsFd, P: rustix::path::Arg + Copy>(
     dir: Fd,
     path: P,
     extra: OFlags,
 ) -> Result<OwnedFd, Errno> {
-    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC | extra;
-    match rustix::fs::openat(&dir, path, flags | OFlags::NOATIME, Mode::empty()) {
-        Err(Errno::PERM) => rustix::fs::openat(&dir, path, flags, Mode::empty()),
+    let reference = rustix::fs::openat(&dir, path, OFlags::PATH | OFlags::CLOEXEC | extra, Mode::empty())?;
+    let st = rustix::fs::fstat(&reference)?;
+    match FileType::from_raw_mode(st.st_mode) {
+        FileType::RegularFile => {}
+        FileType::Symlink => return Err(Errno::LOOP),
+        _ => return Err(Errno::NXIO),
+    }
+    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+    let link = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&reference));
+    let reopened = match rustix::fs::open(link.as_str(), flags | OFlags::NOATIME, Mode::empty()) {
+        Err(Errno::PERM) => rustix::fs::open(link.as_str(), flags, Mode::empty()),
         other => other,
+    };
+    match reopened {
+        Ok(fd) => Ok(fd),
+        // Without /proc (a minimal chroot) fall back to opening the name, non-blocking.
+        Err(Errno::NOENT) => {
+            match rustix::fs::openat(&dir, path, flags | OFlags::NOATIME | extra, Mode::empty()) {
+                Err(Errno::PERM) => rustix::fs::openat(&dir, path, flags | extra, Mode::empty()),
+                other => other,
+            }
+        }
+        Err(e) => Err(e),
     }
 }
 

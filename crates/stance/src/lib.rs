@@ -88,7 +88,8 @@ pub fn run() -> ExitCode {
     }
 }
 
-/// Prints a clap error as one line (help and version go to stdout as usual).
+/// Prints a clap error as one line (help and version go to stdout as usual): clap's message,
+/// the missing arguments it lists, the accepted values and its suggestion, then where to look.
 fn clap_error(e: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     match e.kind() {
@@ -101,26 +102,62 @@ fn clap_error(e: clap::Error) -> ExitCode {
             Exit::USAGE.into()
         }
         _ => {
-            let rendered = e.render().to_string();
-            let first = rendered
-                .lines()
-                .find(|l| l.starts_with("error:"))
-                .map(|l| l.trim_start_matches("error:").trim().to_string())
-                .unwrap_or_else(|| rendered.lines().next().unwrap_or("invalid arguments").to_string());
-            let tip = rendered
-                .lines()
-                .find_map(|l| l.trim().strip_prefix("tip:").map(|t| format!("; {}", t.trim())))
-                .unwrap_or_default();
-            let sub = std::env::args()
-                .skip(1)
-                .find(|a| crate::Cli::command().get_subcommands().any(|s| s.get_name() == a))
-                .map(|s| format!(" {s}"))
-                .unwrap_or_default();
-            let err = CliError::usage(format!("{first}{tip} (see `stance{sub} --help`)"));
+            let message = one_line(&e.render().to_string());
+            let err = CliError::usage(format!("{message} (see `{} --help`)", command_path()));
             // Scrub even usage errors: an argument may carry a secret value.
             let io = Io::from_env(ColorChoice::Never);
             io.err(&format!("stance: error: {}", err.message));
             err.exit.into()
         }
     }
+}
+
+/// Folds clap's multi-line error into one line.
+fn one_line(rendered: &str) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut in_list = false;
+    for line in rendered.lines() {
+        let t = line.trim();
+        if t.starts_with("Usage:") || t.starts_with("For more information") {
+            break;
+        }
+        if let Some(msg) = t.strip_prefix("error:") {
+            parts.push(msg.trim().trim_end_matches(':').to_string());
+            in_list = msg.trim_end().ends_with(':');
+            continue;
+        }
+        if t.is_empty() {
+            in_list = false;
+            continue;
+        }
+        if let Some(tip) = t.strip_prefix("tip:") {
+            parts.push(tip.trim().to_string());
+        } else if t.starts_with("[possible values:") {
+            parts.push(t.trim_matches(['[', ']']).to_string());
+        } else if in_list && let Some(last) = parts.last_mut() {
+            let sep = if last.ends_with("provided") { ": " } else { ", " };
+            last.push_str(sep);
+            last.push_str(t);
+        }
+    }
+    if parts.is_empty() {
+        return rendered.lines().next().unwrap_or("invalid arguments").to_string();
+    }
+    parts.join("; ")
+}
+
+/// `stance` and the subcommands named on the command line (`stance key generate`).
+fn command_path() -> String {
+    let mut cmd = Cli::command();
+    let mut path = String::from("stance");
+    for arg in std::env::args().skip(1) {
+        if arg == "--" {
+            break;
+        }
+        let Some(sub) = cmd.find_subcommand(&arg).cloned() else { continue };
+        path.push(' ');
+        path.push_str(sub.get_name());
+        cmd = sub;
+    }
+    path
 }

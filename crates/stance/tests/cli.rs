@@ -169,3 +169,39 @@ fn controls_lists_the_catalog_in_three_formats() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v.as_array().unwrap().len(), stance_core::CONTROLS.len());
 }
+
+// User trial: folding clap's error into one line lost the list of missing arguments, the
+// accepted values and the suggestion, and pointed at the wrong help page.
+#[test]
+fn one_line_errors_keep_what_matters() {
+    let cases: &[(&[&str], &[&str])] = &[
+        (&["check"], &["--tier <TIER>", "stance check --help"]),
+        (&["key", "generate", "--algorithm", "rsa"], &["ed25519, ecdsa-p256", "stance key generate --help"]),
+        (&["prob"], &["'probe'"]),
+        (&["probe", "--formt", "json"], &["'--format'", "stance probe --help"]),
+        (&["verify", "x.jsonl"], &["--key <PUB>"]),
+    ];
+    for (args, wanted) in cases {
+        let o = stance(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let line = one_error_line(&o);
+        for w in *wanted {
+            assert!(line.contains(w), "{args:?}: {line} lacks {w}");
+        }
+    }
+}
+
+#[test]
+fn active_check_targets_are_validated_before_anything_is_sent() {
+    for (flag, value) in [
+        ("--egress-target", "127.0.0.1:99999"),
+        ("--egress-target", "127.0.0.1:0"),
+        ("--internal-target", "db.internal"),
+        ("--metadata-target", "metadata.google.internal"),
+        ("--job-start", "2099-01-01T00:00:00Z"),
+    ] {
+        let o = stance(&["probe", flag, value, "--no-secret-scan"]);
+        assert_eq!(o.status.code(), Some(2), "{flag} {value}: {}", String::from_utf8_lossy(&o.stderr));
+        one_error_line(&o);
+    }
+}

@@ -190,3 +190,37 @@ fn verify_with_a_policy_file_evaluates_the_attested_report() {
     let o = stance(d, &["verify", "l0.jsonl", "--key", "k.pub", "--policy", "lax.toml"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+// User trial: the signing key must not reach the gated command, nor count as the job's secret.
+#[test]
+fn the_signing_key_is_stance_s_own_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    reports(d);
+    let pem = std::fs::read_to_string(d.join("k.key")).unwrap();
+    let o = stance_testkit::clean_command(env!("CARGO_BIN_EXE_stance"))
+        .current_dir(d)
+        .env("STANCE_SIGNING_KEY", &pem)
+        .args([
+            "gate",
+            "--report",
+            "l3.json",
+            "--tier",
+            "release",
+            "--attest-out",
+            "a.jsonl",
+            "--key-env",
+            "STANCE_SIGNING_KEY",
+            "--",
+            "sh",
+            "-c",
+            "test -z \"$STANCE_SIGNING_KEY\" && touch clean",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(d.join("clean").exists(), "the gated command saw the signing key");
+    // --key and --subject without --attest-out would silently do nothing: a usage error.
+    let o = stance(d, &["gate", "--report", "l3.json", "--tier", "release", "--key", "k.key", "--", "true"]);
+    assert_eq!(o.status.code(), Some(2));
+}

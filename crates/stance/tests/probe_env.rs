@@ -90,11 +90,25 @@ fn egress_to_a_reachable_internet_host_and_its_nftables_block() {
     assert_evidence(&r, "egress-open", "blocked");
     assert_outcome(&r, "egress-unrestricted", "pass");
 
-    // The same rule is found by reading the ruleset when no target is given.
+    // Read from the ruleset alone (no target), a rule in an accepting chain proves nothing
+    // about egress in general: unknown, with the chain as evidence.
     let r = probe_json(&mut job.probe(&["--no-secret-scan"]));
-    assert_outcome(&r, "egress-unrestricted", "pass");
+    assert_outcome(&r, "egress-unrestricted", "unknown");
     assert_evidence(&r, "egress-unrestricted", "nftables inet stance_egress out");
     assert_evidence(&r, "egress-unrestricted", "hook 3, 1 rule(s), policy accept");
+
+    // A default-drop output policy (IPv4 and IPv6, inet family) is read as restricted egress.
+    job.nft(
+        "table inet stance_deny {\n\
+           chain out { type filter hook output priority 10; policy drop;\n\
+             oif lo accept\n\
+           }\n\
+         }\n",
+    );
+    let r = probe_json(&mut job.probe(&["--no-secret-scan"]));
+    assert_outcome(&r, "egress-unrestricted", "pass");
+    assert_evidence(&r, "egress-unrestricted", "nftables inet stance_deny out");
+    job.nft("delete table inet stance_deny\n");
 
     // A reject rule answers with a reset: reachable-or-rejected, a warning.
     job.nft(
@@ -104,8 +118,8 @@ fn egress_to_a_reachable_internet_host_and_its_nftables_block() {
     let r = probe_json(&mut job.probe(&target));
     assert_outcome(&r, "egress-open", "warn");
     assert_evidence(&r, "egress-open", "refused");
-    // A reset is neither a connection nor a block: no direct proof; the rule decides.
-    assert_outcome(&r, "egress-unrestricted", "pass");
+    // A reset is neither a connection nor a block, and an accepting chain proves nothing.
+    assert_outcome(&r, "egress-unrestricted", "unknown");
     assert_evidence(&r, "egress-unrestricted", "nftables inet stance_egress out");
 }
 

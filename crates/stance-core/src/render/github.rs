@@ -46,6 +46,16 @@ pub(super) fn render(report: &Report, _opts: &Options<'_>) -> String {
         }
         let _ = writeln!(out, "::{cmd} {}::{}", props.join(","), escape_data(&msg));
     }
+    if let Some(scan) = &report.scan {
+        for d in &scan.diagnostics {
+            let mut props = vec![format!("file={}", escape_property(&d.path))];
+            if let Some(l) = d.line {
+                props.push(format!("line={l}"));
+            }
+            props.push("title=stance scan: file not analysed".to_string());
+            let _ = writeln!(out, "::warning {}::{}", props.join(","), escape_data(&d.message));
+        }
+    }
     if let Some(p) = &report.posture {
         let _ = writeln!(
             out,

@@ -69,11 +69,25 @@ pub(super) fn render(report: &Report, opts: &Options<'_>) -> String {
         let _ = writeln!(out, "**Context:** {}  ", escape_cell(&context_line(c)));
     }
     let c = &report.summary.counts;
-    let _ = writeln!(
-        out,
-        "**Summary:** {} pass · {} fail · {} warn · {} not applicable · {} unknown\n",
-        c.pass, c.fail, c.warn, c.not_applicable, c.unknown
-    );
+    match (&report.kind, &report.scan) {
+        (ReportKind::Scan, Some(scan)) => {
+            let _ = writeln!(
+                out,
+                "**Summary:** {} finding(s) in {} file(s) · {} diagnostic(s) · {} ignored\n",
+                c.fail + c.warn,
+                scan.files.len(),
+                scan.diagnostics.len(),
+                scan.ignored
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                "**Summary:** {} pass · {} fail · {} warn · {} not applicable · {} unknown\n",
+                c.pass, c.fail, c.warn, c.not_applicable, c.unknown
+            );
+        }
+    }
     let attention: Vec<&Finding> = report
         .findings
         .iter()
@@ -101,6 +115,8 @@ pub(super) fn render(report: &Report, opts: &Options<'_>) -> String {
     if !report.summary.frameworks.is_empty() {
         out.push_str("<details><summary>By framework</summary>\n\n| Framework | Reference | Pass | Fail | Warn | Unknown |\n|---|---|---|---|---|---|\n");
         for (key, refs) in &report.summary.frameworks {
+            let mut refs: Vec<(&String, &crate::report::Counts)> = refs.iter().collect();
+            refs.sort_by(|a, b| natural_cmp(a.0, b.0));
             for (id, counts) in refs {
                 let _ = writeln!(
                     out,
@@ -116,8 +132,63 @@ pub(super) fn render(report: &Report, opts: &Options<'_>) -> String {
         }
         out.push_str("\n</details>\n");
     }
+    if let Some(scan) = &report.scan
+        && !scan.diagnostics.is_empty()
+    {
+        out.push_str("\n### Diagnostics (files not analysed)\n\n| File | Problem |\n|---|---|\n");
+        for d in &scan.diagnostics {
+            let at = d.line.map(|l| format!(":{l}")).unwrap_or_default();
+            let _ = writeln!(out, "| `{}{at}` | {} |", escape_cell(&d.path), escape_cell(&d.message));
+        }
+    }
     for note in &report.notes {
         let _ = writeln!(out, "\n> {}", escape_cell(note));
     }
     out
+}
+
+/// Orders strings with embedded numbers numerically (`CICD-SEC-4` before `CICD-SEC-10`).
+pub(crate) fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    fn parts(s: &str) -> Vec<Result<u64, String>> {
+        let mut out = Vec::new();
+        let mut digits = String::new();
+        let mut text = String::new();
+        for c in s.chars() {
+            if c.is_ascii_digit() {
+                if !text.is_empty() {
+                    out.push(Err(std::mem::take(&mut text)));
+                }
+                digits.push(c);
+            } else {
+                if !digits.is_empty() {
+                    out.push(Ok(std::mem::take(&mut digits).parse().unwrap_or(u64::MAX)));
+                }
+                text.push(c);
+            }
+        }
+        if !digits.is_empty() {
+            out.push(Ok(digits.parse().unwrap_or(u64::MAX)));
+        }
+        if !text.is_empty() {
+            out.push(Err(text));
+        }
+        out
+    }
+    parts(a).cmp(&parts(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::natural_cmp;
+
+    #[test]
+    fn framework_ids_sort_naturally() {
+        let mut v =
+            vec!["CICD-SEC-10", "CICD-SEC-4", "NHI10:2025", "NHI2:2025", "PR.PS-01", "2.2.10", "2.2.4"];
+        v.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            v,
+            ["2.2.4", "2.2.10", "CICD-SEC-4", "CICD-SEC-10", "NHI2:2025", "NHI10:2025", "PR.PS-01"]
+        );
+    }
 }

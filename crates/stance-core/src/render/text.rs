@@ -192,16 +192,22 @@ pub(super) fn render(report: &Report, opts: &Options<'_>) -> String {
             }
             if let Some(posture) = &report.posture {
                 let mut line = format!("Posture level {} ({})", posture.level, level_name(posture.level));
+                let mut blocking = String::new();
                 if let Some(next) = posture.level.next() {
-                    let n = posture.blockers.iter().filter(|b| b.level <= next).count();
+                    let ids: Vec<&str> =
+                        posture.blockers.iter().filter(|b| b.level <= next).map(|b| b.id.as_str()).collect();
+                    let n = ids.len();
                     let _ = write!(
                         line,
                         " · {n} control{} stand{} between it and {next}",
                         if n == 1 { "" } else { "s" },
                         if n == 1 { "s" } else { "" }
                     );
+                    if n > 0 {
+                        blocking = format!("  {} {}\n", p.dim("blocking:"), ids.join(", "));
+                    }
                 }
-                let _ = writeln!(out, "\n{}\n", p.bold(&line));
+                let _ = writeln!(out, "\n{}\n{blocking}", p.bold(&line));
             }
             for d in Dimension::ALL {
                 let items: Vec<&Finding> = report

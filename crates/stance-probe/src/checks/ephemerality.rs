@@ -275,6 +275,24 @@ const SESSION_PROCESSES: &[&str] = &[
     "pause",
 ];
 
+/// Whether a process runs a program from a system directory or the runner agent's
+/// installation (read from `/proc/<pid>/exe`; unreadable means not trusted).
+fn trusted_program(ctx: &Ctx<'_>, pid: u32) -> bool {
+    let Ok(exe) = ctx.host.read_link(&format!("/proc/{pid}/exe")) else { return false };
+    let exe = exe.to_string_lossy();
+    // A script's program is its interpreter: that says nothing about the script.
+    let base = exe.rsplit('/').next().unwrap_or("");
+    if matches!(
+        base,
+        "sh" | "bash" | "dash" | "zsh" | "ash" | "busybox" | "python3" | "python" | "perl" | "node"
+    ) {
+        return false;
+    }
+    let agent = ctx.platform().context.agent.as_ref().and_then(|a| a.install_dir.clone());
+    ["/usr/", "/bin/", "/sbin/", "/lib/", "/lib64/"].iter().any(|d| exe.starts_with(d))
+        || agent.is_some_and(|a| exe.starts_with(&format!("{}/", a.trim_end_matches('/'))))
+}
+
 /// `lingering-processes`.
 pub fn lingering_processes(ctx: &Ctx<'_>) -> Eval {
     let procs = ctx.procs();
@@ -290,6 +308,11 @@ pub fn lingering_processes(ctx: &Ctx<'_>) -> Eval {
     let Some(self_pid) = procs.self_pid else {
         return Eval::unknown("the probe cannot find itself in /proc");
     };
+    if procs.boot.is_none() {
+        return Eval::unknown(
+            "the boot time (/proc/stat btime) is not readable, so process start times are unknown",
+        );
+    }
     let my_cgroup = cgroup_of(ctx.host, self_pid).filter(|c| c != "/");
     if id.uid == 0 && my_cgroup.is_none() {
         return Eval::unknown(
@@ -307,7 +330,11 @@ pub fn lingering_processes(ctx: &Ctx<'_>) -> Eval {
         {
             continue;
         }
-        if AGENT_PROCESSES.contains(&p.comm.as_str()) || SESSION_PROCESSES.contains(&p.comm.as_str()) {
+        // A name is the process's own choice; only a process whose program lives where the
+        // job cannot write (a system directory, the agent's installation) is exempted by it.
+        if (AGENT_PROCESSES.contains(&p.comm.as_str()) || SESSION_PROCESSES.contains(&p.comm.as_str()))
+            && trusted_program(ctx, p.pid)
+        {
             continue;
         }
         let Some(started) = p.start else { continue };
@@ -441,15 +468,47 @@ pub fn shared_tool_cache_writable(ctx: &Ctx<'_>) -> Eval {
     let Some(cache) = candidates.into_iter().find(|c| ctx.host.exists(c)) else {
         return Eval::na("no shared tool cache on this runner");
     };
-    match ctx.host.can(&cache, Access::Write) {
-        Some(true) => Eval::fail_unless_single_use(
-            format!("the tool cache {cache} is writable by the job"),
+    // The cache and its first two levels (tool, version): a root-owned top with tool
+    // directories the job owns is just as poisonable.
+    let mut dirs = vec![cache.clone()];
+    for (tool, k) in ctx.host.list(&cache) {
+        if k == Kind::Dir {
+            let t = format!("{cache}/{tool}");
+            dirs.extend(
+                ctx.host
+                    .list(&t)
+                    .into_iter()
+                    .filter(|(_, k)| *k == Kind::Dir)
+                    .map(|(v, _)| format!("{t}/{v}")),
+            );
+            dirs.push(t);
+        }
+        if dirs.len() > 2000 {
+            break;
+        }
+    }
+    let mut writable = Vec::new();
+    let mut undecided = 0;
+    for d in &dirs {
+        match ctx.host.can(d, Access::Write) {
+            Some(true) => writable.push(Evidence::path(d.clone()).with_detail("writable by the job user")),
+            Some(false) => {}
+            None => undecided += 1,
+        }
+    }
+    if !writable.is_empty() {
+        let n = writable.len();
+        return Eval::fail_unless_single_use(
+            format!("{n} director(ies) of the tool cache {cache} are writable by the job"),
             ctx.single_use_kernel(),
         )
-        .with(Evidence::path(cache).with_detail("writable by the job user")),
-        Some(false) => {
-            Eval::pass(format!("the tool cache {cache} is read-only for the job")).with(Evidence::path(cache))
-        }
-        None => Eval::unknown(format!("cannot tell whether {cache} is writable")),
+        .with_all(capped(writable, 10, |m| Evidence::observation(format!("… and {m} more"))));
     }
+    if undecided > 0 {
+        return Eval::unknown(format!(
+            "whether the job can write the tool cache {cache} cannot be determined"
+        ));
+    }
+    Eval::pass(format!("the tool cache {cache} ({} directories) is read-only for the job", dirs.len()))
+        .with(Evidence::path(cache))
 }

@@ -69,21 +69,45 @@ pub fn kernel_sysctl_hardening(ctx: &Ctx<'_>) -> Eval {
     }
 }
 
+/// The job's own LSM confinement (`/proc/self/attr/...`), when readable.
+fn own_confinement(ctx: &Ctx<'_>) -> Option<String> {
+    ["/proc/self/attr/apparmor/current", "/proc/self/attr/current"]
+        .iter()
+        .find_map(|p| ctx.host.read_value(p))
+        .map(|v| v.trim_end_matches('\0').to_string())
+        .filter(|v| !v.is_empty())
+}
+
 /// `lsm-enforcing`.
 pub fn lsm_enforcing(ctx: &Ctx<'_>) -> Eval {
     let h = ctx.host;
+    let confinement = own_confinement(ctx);
+    let unconfined = confinement
+        .as_deref()
+        .is_some_and(|c| c == "unconfined" || c.ends_with("unconfined_t:s0") || c.contains(":unconfined_t:"));
+    let with_job = |e: Eval| match &confinement {
+        Some(c) if unconfined => Eval::warn(format!("{} but this job itself runs unconfined", e.message))
+            .with_all(e.evidence)
+            .with(Evidence::setting("/proc/self/attr/current", c.clone())),
+        Some(c) => e.with(Evidence::setting("/proc/self/attr/current", c.clone())),
+        None => e,
+    };
     if h.read_value("/sys/fs/selinux/enforce").as_deref() == Some("1") {
-        return Eval::pass("SELinux is enforcing").with(Evidence::setting("/sys/fs/selinux/enforce", "1"));
+        return with_job(
+            Eval::pass("SELinux is enforcing").with(Evidence::setting("/sys/fs/selinux/enforce", "1")),
+        );
     }
     let lsm = h.read_value("/sys/kernel/security/lsm");
     let apparmor_on = h.read_value("/sys/module/apparmor/parameters/enabled").as_deref() == Some("Y");
     if apparmor_on && lsm.as_deref().is_none_or(|l| l.split(',').any(|m| m == "apparmor")) {
         let mut e = Eval::pass("AppArmor is active")
             .with(Evidence::setting("/sys/module/apparmor/parameters/enabled", "Y"));
-        if let Some(l) = &lsm {
-            e = e.with(Evidence::setting("/sys/kernel/security/lsm", l.clone()));
+        match &lsm {
+            Some(l) => e = e.with(Evidence::setting("/sys/kernel/security/lsm", l.clone())),
+            // The module is enabled but securityfs is not readable: active, most likely.
+            None => e = e.confidence(Confidence::Medium),
         }
-        return e;
+        return with_job(e);
     }
     if h.read_value("/sys/fs/selinux/enforce").as_deref() == Some("0") {
         return Eval::fail("SELinux is loaded but permissive")
@@ -127,23 +151,109 @@ pub fn kernel_lockdown(ctx: &Ctx<'_>) -> Eval {
     }
 }
 
-/// Sudoers rules granting NOPASSWD to the user (by name, a group, or ALL).
-fn nopasswd_rules(text: &str, user: &str, groups: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
-    for line in text.lines() {
-        let line = line.trim();
-        if line.is_empty()
-            || (line.starts_with('#') && !line.starts_with("#include"))
-            || !line.contains("NOPASSWD")
+/// Who the sudoers rules are evaluated for.
+struct SudoUser<'a> {
+    name: &'a str,
+    uid: u32,
+    groups: &'a [String],
+    gids: &'a [u32],
+}
+
+/// What one sudoers file says about the user: NOPASSWD grants (as lines for evidence), and the
+/// files and directories it includes.
+#[derive(Default)]
+struct SudoersFile {
+    grants: Vec<String>,
+    include_files: Vec<String>,
+    include_dirs: Vec<String>,
+}
+
+/// Parses sudoers text: continuation lines, `#uid` user specs (not comments), user lists,
+/// `User_Alias`, `%group` and `%#gid`, negations, `Defaults[:users] !authenticate`, and
+/// `#include`/`@include`/`#includedir`/`@includedir`.
+fn parse_sudoers(text: &str, who: &SudoUser<'_>) -> SudoersFile {
+    let mut out = SudoersFile::default();
+    let mut aliases: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    let joined = text.replace("\\\n", " ");
+    let matches_item = |item: &str, aliases: &std::collections::HashMap<String, Vec<String>>| -> bool {
+        let item = item.trim();
+        if item.starts_with('!') {
+            return false;
+        }
+        if item == "ALL" || item == who.name || item == format!("#{}", who.uid) {
+            return true;
+        }
+        if let Some(g) = item.strip_prefix("%#") {
+            return g.parse::<u32>().is_ok_and(|gid| who.gids.contains(&gid));
+        }
+        if let Some(g) = item.strip_prefix('%') {
+            return who.groups.iter().any(|x| x == g);
+        }
+        aliases.get(item).is_some_and(|members| {
+            members.iter().any(|m| {
+                m == who.name
+                    || m == "ALL"
+                    || m.strip_prefix('%').is_some_and(|g| who.groups.iter().any(|x| x == g))
+            })
+        })
+    };
+    for raw in joined.lines() {
+        let line = raw.trim();
+        if line.is_empty() {
+            continue;
+        }
+        for (prefix, dir) in
+            [("#includedir ", true), ("@includedir ", true), ("#include ", false), ("@include ", false)]
+        {
+            if let Some(rest) = line.strip_prefix(prefix) {
+                let target = rest.trim().to_string();
+                if dir { out.include_dirs.push(target) } else { out.include_files.push(target) }
+            }
+        }
+        // `#1001 ALL=...` is a rule for uid 1001; any other `#` line is a comment.
+        if line.starts_with('#') && !line[1..].starts_with(|c: char| c.is_ascii_digit()) {
+            continue;
+        }
+        if line.starts_with('@') {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("User_Alias") {
+            for def in rest.split(':') {
+                if let Some((name, members)) = def.split_once('=') {
+                    aliases.insert(
+                        name.trim().to_string(),
+                        members.split(',').map(|m| m.trim().to_string()).collect(),
+                    );
+                }
+            }
+            continue;
+        }
+        if line.starts_with("Host_Alias") || line.starts_with("Runas_Alias") || line.starts_with("Cmnd_Alias")
         {
             continue;
         }
-        let Some(who) = line.split_whitespace().next() else { continue };
-        let applies = who == user
-            || who == "ALL"
-            || who.strip_prefix('%').is_some_and(|g| groups.iter().any(|x| x == g));
-        if applies {
-            out.push(line.chars().take(120).collect());
+        if let Some(rest) = line.strip_prefix("Defaults") {
+            let applies = match rest.strip_prefix(':') {
+                Some(spec) => spec
+                    .split_whitespace()
+                    .next()
+                    .is_some_and(|users| users.split(',').any(|u| matches_item(u, &aliases))),
+                None => rest.starts_with(|c: char| c.is_whitespace()),
+            };
+            if applies && rest.contains("!authenticate") {
+                out.grants.push(line.chars().take(120).collect());
+            }
+            continue;
+        }
+        let Some((left, right)) = line.split_once('=') else { continue };
+        if !right.contains("NOPASSWD") {
+            continue;
+        }
+        // `USERS HOSTS = ...`: the host list is the last word before `=`.
+        let left = left.trim();
+        let users = left.rsplit_once(char::is_whitespace).map(|(u, _)| u).unwrap_or("");
+        if users.split(',').any(|u| matches_item(u, &aliases)) {
+            out.grants.push(line.chars().take(120).collect());
         }
     }
     out
@@ -162,19 +272,44 @@ pub fn passwordless_sudo(ctx: &Ctx<'_>) -> Eval {
     }
     let user = ctx.user_name(id.uid).unwrap_or_else(|| id.uid.to_string());
     let groups = ctx.group_names();
-    let mut files = vec!["/etc/sudoers".to_string()];
-    let dropins = h.list("/etc/sudoers.d");
-    files
-        .extend(dropins.iter().filter(|(_, k)| *k == Kind::File).map(|(n, _)| format!("/etc/sudoers.d/{n}")));
+    let mut gids = id.groups.clone();
+    gids.push(id.gid);
+    let who = SudoUser { name: &user, uid: id.uid, groups: &groups, gids: &gids };
+    let mut pending = vec!["/etc/sudoers".to_string()];
+    let mut seen = std::collections::HashSet::new();
     let mut unreadable = Vec::new();
     let mut rules = Vec::new();
-    for f in &files {
-        match h.read_string(f) {
-            Ok(text) => rules.extend(
-                nopasswd_rules(&text, &user, &groups)
-                    .into_iter()
-                    .map(|r| Evidence::path(f.clone()).with_detail(r)),
-            ),
+    let mut dropin_names = Vec::new();
+    while let Some(f) = pending.pop() {
+        if !seen.insert(f.clone()) || seen.len() > 256 {
+            continue;
+        }
+        match h.read_string(&f) {
+            Ok(text) => {
+                let parsed = parse_sudoers(&text, &who);
+                rules.extend(parsed.grants.into_iter().map(|r| Evidence::path(f.clone()).with_detail(r)));
+                pending.extend(parsed.include_files);
+                for dir in parsed.include_dirs {
+                    match h.read_dir(&dir) {
+                        Ok(entries) => {
+                            for e in entries {
+                                let Ok(n) = e.name.into_string() else { continue };
+                                // sudo skips names with a dot or ending in `~`.
+                                if matches!(e.kind, Kind::File | Kind::Symlink)
+                                    && !n.contains('.')
+                                    && !n.ends_with('~')
+                                {
+                                    dropin_names.push(n.clone());
+                                    pending.push(format!("{dir}/{n}"));
+                                }
+                            }
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(_) => unreadable.push(dir),
+                    }
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && f != "/etc/sudoers" => {}
             Err(_) => unreadable.push(f.clone()),
         }
     }
@@ -189,7 +324,9 @@ pub fn passwordless_sudo(ctx: &Ctx<'_>) -> Eval {
         return Eval::pass(format!("no NOPASSWD rule applies to {user}"));
     }
     // The rules are not readable; a drop-in named after the user is strong circumstantial evidence.
-    if let Some((n, _)) = dropins.iter().find(|(n, _)| *n == user) {
+    if let Some(n) = dropin_names.iter().find(|n| **n == user).or_else(|| {
+        h.list("/etc/sudoers.d").into_iter().map(|(n, _)| n).find(|n| *n == user).as_ref().map(|_| &user)
+    }) {
         return Eval::fail_unless_single_use(
             format!("a sudoers rule file named after {user} exists (its content is not readable)"),
             ctx.single_use_kernel(),
@@ -331,6 +468,8 @@ pub fn unexpected_setuid(ctx: &Ctx<'_>) -> Eval {
     let h = ctx.host;
     let mut seen = HashSet::new();
     let mut scanned = 0usize;
+    // The owner of `/` (root on a real system; whoever built the tree for an offline one).
+    let system_owner = h.stat("/").map(|m| m.uid()).unwrap_or(0);
     let mut found = Vec::new();
     let mut dirs: Vec<String> = SETUID_DIRS.iter().map(|d| d.to_string()).collect();
     // One level of /opt/<tool>/bin.
@@ -354,7 +493,11 @@ pub fn unexpected_setuid(ctx: &Ctx<'_>) -> Eval {
             let mode = m.mode();
             let suid = mode & 0o4000 != 0;
             let sgid = mode & 0o2000 != 0;
-            if (suid || sgid) && !KNOWN_SETUID.contains(&name.as_str()) {
+            // The allow-list holds for distribution directories and root-owned files only: a
+            // setuid `sudo` in /usr/local or /opt, or one owned by a user, is never expected.
+            let distro_dir = !dir.starts_with("/usr/local") && !dir.starts_with("/opt");
+            let expected = distro_dir && m.uid() == system_owner && KNOWN_SETUID.contains(&name.as_str());
+            if (suid || sgid) && !expected {
                 let bits = match (suid, sgid) {
                     (true, true) => "setuid+setgid",
                     (true, false) => "setuid",
@@ -470,13 +613,37 @@ pub fn unprivileged_userns(ctx: &Ctx<'_>) -> Eval {
 
 #[cfg(test)]
 mod tests {
-    use super::nopasswd_rules;
+    use super::{SudoUser, parse_sudoers};
+
+    fn grants(text: &str) -> usize {
+        let groups = vec!["docker".to_string()];
+        let who = SudoUser { name: "runner", uid: 1001, groups: &groups, gids: &[1001, 998] };
+        parse_sudoers(text, &who).grants.len()
+    }
 
     #[test]
     fn sudoers_rules_match_user_group_and_all() {
         let text = "# comment NOPASSWD\nrunner ALL=(ALL) NOPASSWD:ALL\n%docker ALL=(ALL) NOPASSWD: /usr/bin/docker\nbob ALL=(ALL) NOPASSWD:ALL\nALL ALL=(ALL) NOPASSWD: /bin/true\n%admin ALL=(ALL) ALL\n";
-        let r = nopasswd_rules(text, "runner", &["docker".into()]);
-        assert_eq!(r.len(), 3);
-        assert!(nopasswd_rules("%admin ALL=(ALL) ALL\n", "runner", &["admin".into()]).is_empty());
+        assert_eq!(grants(text), 3);
+        assert_eq!(grants("%admin ALL=(ALL) ALL\n"), 0);
+    }
+
+    // Review finding: `#uid`, user lists, aliases, %#gid, continuations and Defaults were missed.
+    #[test]
+    fn sudoers_forms_that_were_missed() {
+        assert_eq!(grants("#1001 ALL=(ALL) NOPASSWD: ALL\n"), 1);
+        assert_eq!(grants("#1002 ALL=(ALL) NOPASSWD: ALL\n"), 0);
+        assert_eq!(grants("bob, runner ALL=(ALL) NOPASSWD: ALL\n"), 1);
+        assert_eq!(grants("User_Alias BUILDERS = bob, runner\nBUILDERS ALL=(ALL) NOPASSWD: ALL\n"), 1);
+        assert_eq!(grants("%#998 ALL=(ALL) NOPASSWD: ALL\n"), 1);
+        assert_eq!(grants("runner ALL=(ALL) \\\n    NOPASSWD: ALL\n"), 1);
+        assert_eq!(grants("Defaults:runner !authenticate\n"), 1);
+        assert_eq!(grants("Defaults !authenticate\n"), 1);
+        assert_eq!(grants("Defaults:bob !authenticate\n"), 0);
+        assert_eq!(grants("!runner, ALL ALL=(ALL) NOPASSWD: ALL\n"), 1);
+        let who = SudoUser { name: "runner", uid: 1001, groups: &[], gids: &[] };
+        let f = parse_sudoers("@includedir /etc/sudoers.d\n#include /etc/sudoers.local\n", &who);
+        assert_eq!(f.include_dirs, ["/etc/sudoers.d"]);
+        assert_eq!(f.include_files, ["/etc/sudoers.local"]);
     }
 }

@@ -130,21 +130,39 @@ pub fn path_hijack(ctx: &Ctx<'_>) -> Eval {
             )));
             continue;
         }
-        let Ok(md) = h.stat(e) else { continue };
-        if !md.is_dir() {
-            continue;
-        }
-        if md.mode() & 0o002 != 0 && md.mode() & 0o1000 == 0 {
-            hard.push(Evidence::path(e.to_string()).with_detail("world-writable directory in PATH"));
-        } else if !root && i < system && h.can(e, Access::Write) == Some(true) {
+        // A missing entry is as good as writable when its parent is: anyone who can create it
+        // decides what it holds.
+        let (dir, missing) = match h.stat(e) {
+            Ok(md) if md.is_dir() => (e.to_string(), false),
+            Ok(_) => continue,
+            Err(_) => match std::path::Path::new(e).parent().and_then(|p| p.to_str()) {
+                Some(p) if !p.is_empty() => (p.to_string(), true),
+                _ => continue,
+            },
+        };
+        let Ok(md) = h.stat(&dir) else { continue };
+        let what =
+            if missing { format!("missing, and its parent {dir} is") } else { "directory".to_string() };
+        // The sticky bit does not stop anyone from adding a new program to a directory.
+        if md.mode() & 0o002 != 0 {
+            hard.push(Evidence::path(e.to_string()).with_detail(format!("{what} world-writable, in PATH")));
+        } else if root && (md.uid() != 0 || (md.mode() & 0o020 != 0 && md.gid() != 0)) {
+            // For a root job, the danger is the other users who can write where root looks.
+            hard.push(Evidence::path(e.to_string()).with_detail(format!(
+                "{what} writable by a user other than root (owner uid {}, group {}, mode {:o}), in root's PATH",
+                md.uid(),
+                md.gid(),
+                md.mode() & 0o7777
+            )));
+        } else if !root && i < system && h.can(&dir, Access::Write) == Some(true) {
             soft.push(Evidence::path(e.to_string()).with_detail(format!(
-                "writable by the job user, ahead of the system directories (entry {})",
+                "{what} writable by the job user, ahead of the system directories (entry {})",
                 i + 1
             )));
         }
     }
     if !hard.is_empty() {
-        return Eval::fail("PATH has relative, empty or world-writable entries")
+        return Eval::fail("PATH has relative, empty or writable-by-others entries")
             .with_all(hard)
             .with_all(soft);
     }
@@ -169,17 +187,31 @@ pub fn preload_injection(ctx: &Ctx<'_>) -> Eval {
     if let Some(v) = ctx.host.env("LD_PRELOAD") {
         found.push(Evidence::env("LD_PRELOAD").with_detail(v.to_string()));
     }
-    if let Ok(text) = ctx.host.read_string("/etc/ld.so.preload") {
-        let libs: Vec<&str> =
-            text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
-        if !libs.is_empty() {
-            found.push(Evidence::path("/etc/ld.so.preload").with_detail(libs.join(" ")));
+    let mut unreadable = None;
+    match ctx.host.read_string("/etc/ld.so.preload") {
+        Ok(text) => {
+            let libs: Vec<&str> =
+                text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+            if !libs.is_empty() {
+                found.push(Evidence::path("/etc/ld.so.preload").with_detail(libs.join(" ")));
+            }
         }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => unreadable = Some(e.to_string()),
     }
-    if found.is_empty() {
+    if !found.is_empty() {
+        return Eval::fail("a library is preloaded into every process").with_all(found);
+    }
+    if let Some(e) = unreadable {
+        return Eval::unknown(format!("/etc/ld.so.preload exists but cannot be read ({e})"));
+    }
+    if ctx.host.env_known() {
         Eval::pass("no library is preloaded")
     } else {
-        Eval::fail("a library is preloaded into every process").with_all(found)
+        Eval::pass(
+            "no /etc/ld.so.preload entry (an offline tree has no job environment to check for LD_PRELOAD)",
+        )
+        .confidence(Confidence::Medium)
     }
 }
 
@@ -190,12 +222,17 @@ pub fn kernel_modules_loadable(ctx: &Ctx<'_>) -> Eval {
             .with(Evidence::setting("kernel.modules_disabled", "1"));
     }
     let Some(id) = ctx.host.identity() else { return Eval::unknown("the job's capabilities are not known") };
+    let Some(cap_eff) = id.cap_eff else {
+        return Eval::unknown(
+            "the job's effective capabilities are not readable (/proc/self/status has no CapEff)",
+        );
+    };
     if id.has_cap(16) {
         Eval::fail_unless_single_use(
             "the job holds CAP_SYS_MODULE and module loading is enabled",
             ctx.single_use_kernel(),
         )
-        .with(Evidence::setting("CapEff", format!("{:016x}", id.cap_eff)))
+        .with(Evidence::setting("CapEff", format!("{cap_eff:016x}")))
     } else {
         Eval::pass("the job lacks CAP_SYS_MODULE")
     }
@@ -204,6 +241,9 @@ pub fn kernel_modules_loadable(ctx: &Ctx<'_>) -> Eval {
 /// `measured-boot-unavailable`.
 pub fn measured_boot_unavailable(ctx: &Ctx<'_>) -> Eval {
     let h = ctx.host;
+    if !h.exists("/sys/firmware") && !h.exists("/sys/class") {
+        return Eval::unknown("/sys is not available (offline root), so firmware and TPM are not visible");
+    }
     let sb_path = "/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c";
     let secure_boot = h.read_limited(sb_path, 16).ok().and_then(|b| b.get(4).copied()).map(|v| v == 1);
     let tpm = ["/sys/class/tpm/tpm0", "/dev/tpm0", "/dev/tpmrm0"].iter().find(|p| h.lstat(p).is_ok());

@@ -22,7 +22,10 @@ pub fn isolation_boundary(ctx: &Ctx<'_>) -> Eval {
         return Eval::pass(format!("the job runs in a {s} sandbox")).with_all(signals);
     }
     match (&iso.container, &iso.vm) {
-        (None, Some(vm)) => Eval::pass(format!("the job runs directly in a virtual machine ({vm})")).with_all(signals),
+        (None, Some(vm)) => match iso.container_doubt() {
+            Some(why) => Eval::unknown(format!("the machine is a virtual machine ({vm}), but {why}")).with_all(signals),
+            None => Eval::pass(format!("the job runs directly in a virtual machine ({vm})")).with_all(signals),
+        },
         (Some(c), Some(vm)) => Eval::warn(format!(
             "the job runs in a {c} container inside a virtual machine ({vm}); other containers may share that kernel"
         ))
@@ -75,10 +78,9 @@ pub fn dangerous_caps(cap_eff: u64) -> Vec<&'static str> {
 pub fn privileged_container(ctx: &Ctx<'_>) -> Eval {
     let iso = ctx.isolation();
     if iso.container.is_none() {
-        return if iso.decidable {
-            Eval::na("the job does not run in a container")
-        } else {
-            Eval::unknown("no /proc to tell")
+        return match iso.container_doubt() {
+            Some(why) => Eval::unknown(why),
+            None => Eval::na("the job does not run in a container"),
         };
     }
     let h = ctx.host;
@@ -108,11 +110,13 @@ pub fn privileged_container(ctx: &Ctx<'_>) -> Eval {
         )));
     }
     if signs.is_empty() {
-        let mut e = Eval::pass("the container is not privileged");
-        if let Some(v) = eff {
-            e = e.with(Evidence::setting("CapEff", format!("{v:016x}")));
+        match eff {
+            Some(v) => Eval::pass("the container is not privileged")
+                .with(Evidence::setting("CapEff", format!("{v:016x}"))),
+            None => Eval::unknown(
+                "the container's capabilities are not readable (/proc/self/status has no CapEff)",
+            ),
         }
-        e
     } else {
         Eval::fail("the job runs in a privileged container").with_all(signs)
     }
@@ -121,13 +125,18 @@ pub fn privileged_container(ctx: &Ctx<'_>) -> Eval {
 /// `dangerous-capabilities`.
 pub fn dangerous_capabilities(ctx: &Ctx<'_>) -> Eval {
     let Some(id) = ctx.host.identity() else { return Eval::unknown("the job's capabilities are not known") };
-    let caps = dangerous_caps(id.cap_eff);
+    let Some(cap_eff) = id.cap_eff else {
+        return Eval::unknown(
+            "the job's effective capabilities are not readable (/proc/self/status has no CapEff)",
+        );
+    };
+    let caps = dangerous_caps(cap_eff);
     if caps.is_empty() {
         return Eval::pass("the job holds no dangerous capability")
-            .with(Evidence::setting("CapEff", format!("{:016x}", id.cap_eff)));
+            .with(Evidence::setting("CapEff", format!("{cap_eff:016x}")));
     }
     Eval::fail_unless_single_use(format!("the job holds {}", caps.join(", ")), ctx.single_use_kernel())
-        .with(Evidence::setting("CapEff", format!("{:016x}", id.cap_eff)))
+        .with(Evidence::setting("CapEff", format!("{cap_eff:016x}")))
 }
 
 /// `no-new-privs-unset`.
@@ -171,6 +180,9 @@ const RUNTIME_SOCKETS: &[&str] = &[
 
 /// `container-socket-accessible`.
 pub fn container_socket_accessible(ctx: &Ctx<'_>) -> Eval {
+    if ctx.host.is_offline_tree() {
+        return Eval::na("runtime sockets exist only on a running machine, not in an offline tree");
+    }
     let h = ctx.host;
     let mut sockets: Vec<String> = RUNTIME_SOCKETS.iter().map(|s| s.to_string()).collect();
     if let Some(dh) = h.env("DOCKER_HOST")
@@ -182,7 +194,8 @@ pub fn container_socket_accessible(ctx: &Ctx<'_>) -> Eval {
     let mut present = Vec::new();
     let mut undecided = Vec::new();
     for s in sockets {
-        let Ok(md) = h.lstat(&s) else { continue };
+        // Followed (inside the root): /var/run/docker.sock is often a link to the real socket.
+        let Ok(md) = h.stat(&s) else { continue };
         use std::os::unix::fs::FileTypeExt;
         if !md.file_type().is_socket() {
             continue;
@@ -222,10 +235,9 @@ pub fn container_socket_accessible(ctx: &Ctx<'_>) -> Eval {
 /// `host-namespaces-shared`.
 pub fn host_namespaces_shared(ctx: &Ctx<'_>) -> Eval {
     if ctx.isolation().container.is_none() {
-        return if ctx.isolation().decidable {
-            Eval::na("the job does not run in a container")
-        } else {
-            Eval::unknown("no /proc to tell")
+        return match ctx.isolation().container_doubt() {
+            Some(why) => Eval::unknown(why),
+            None => Eval::na("the job does not run in a container"),
         };
     }
     let mut shared = Vec::new();
@@ -235,28 +247,28 @@ pub fn host_namespaces_shared(ctx: &Ctx<'_>) -> Eval {
                 .with_detail("kernel threads are visible: host PID namespace"),
         );
     }
-    if let Ok(dev) = ctx.host.read_string("/proc/net/dev") {
-        let host_ifaces: Vec<String> = dev
-            .lines()
-            .skip(2)
-            .filter_map(|l| l.split(':').next().map(|n| n.trim().to_string()))
-            .filter(|n| {
-                [
-                    "docker0", "cni", "flannel", "cali", "veth", "ens", "enp", "eno", "bond", "wl", "virbr",
-                    "br-",
-                ]
-                .iter()
-                .any(|p| n.starts_with(p))
-            })
-            .collect();
-        if !host_ifaces.is_empty() {
-            shared.push(Evidence::setting(
-                "/proc/net/dev",
-                format!("host interfaces visible: {}", host_ifaces.join(", ")),
-            ));
-        }
+    // A network device backed by hardware (or a paravirtual NIC) has a `device` link in sysfs;
+    // a container's own namespace holds only virtual ones (veth, loopback). Interface names
+    // are only a hint: a host-network container on a host with a plain eth0 looks the same.
+    let physical: Vec<String> = ctx
+        .host
+        .list("/sys/class/net")
+        .into_iter()
+        .map(|(n, _)| n)
+        .filter(|n| ctx.host.lstat(&format!("/sys/class/net/{n}/device")).is_ok())
+        .collect();
+    if !physical.is_empty() {
+        shared.push(Evidence::setting(
+            "/sys/class/net",
+            format!("hardware-backed interfaces visible: {}", physical.join(", ")),
+        ));
     }
-    if shared.is_empty() {
+    let sysfs_net = ctx.host.exists("/sys/class/net");
+    if shared.is_empty() && !sysfs_net {
+        Eval::unknown(
+            "/sys/class/net is not visible, so the network namespace cannot be told from the host's",
+        )
+    } else if shared.is_empty() {
         Eval::pass("the container has its own PID and network namespaces")
     } else {
         Eval::fail("the container shares host namespaces").with_all(shared)
@@ -288,10 +300,9 @@ const DISK_FS: &[&str] =
 /// `sensitive-host-mounts`.
 pub fn sensitive_host_mounts(ctx: &Ctx<'_>) -> Eval {
     if ctx.isolation().container.is_none() {
-        return if ctx.isolation().decidable {
-            Eval::na("the job does not run in a container")
-        } else {
-            Eval::unknown("no /proc to tell")
+        return match ctx.isolation().container_doubt() {
+            Some(why) => Eval::unknown(why),
+            None => Eval::na("the job does not run in a container"),
         };
     }
     let mut rw = Vec::new();
@@ -323,6 +334,9 @@ pub fn sensitive_host_mounts(ctx: &Ctx<'_>) -> Eval {
 
 /// `kubernetes-token-mounted`.
 pub fn kubernetes_token_mounted(ctx: &Ctx<'_>) -> Eval {
+    if ctx.host.is_offline_tree() {
+        return Eval::na("service-account tokens are mounted at run time, not present in an offline tree");
+    }
     for p in [
         "/var/run/secrets/kubernetes.io/serviceaccount/token",
         "/run/secrets/kubernetes.io/serviceaccount/token",

@@ -4,7 +4,7 @@ use stance_core::model::{Confidence, Evidence, EvidenceKind};
 
 use crate::active::{Attempt, Reach};
 use crate::ctx::{Ctx, Eval};
-use crate::facts::net::NftError;
+use crate::facts::net::{BaseChain, NftError};
 
 fn net(subject: impl Into<String>, detail: impl Into<String>) -> Evidence {
     Evidence::new(EvidenceKind::Network, subject).with_detail(detail)
@@ -46,7 +46,10 @@ pub fn egress_unrestricted(ctx: &Ctx<'_>) -> Eval {
         return Eval::fail("outbound connections to egress test targets succeed")
             .with_all(tried.iter().map(|a| describe(a)));
     }
-    if !tried.is_empty() && tried.iter().all(|a| matches!(a.reach, Reach::Blocked(_))) {
+    if !tried.is_empty()
+        && tried.len() == active.egress.len()
+        && tried.iter().all(|a| matches!(a.reach, Reach::Blocked(_)))
+    {
         return Eval::pass("every egress test target was blocked")
             .with_all(tried.iter().map(|a| describe(a)));
     }
@@ -57,9 +60,9 @@ pub fn egress_unrestricted(ctx: &Ctx<'_>) -> Eval {
     }
     match ctx.nft() {
         Ok(chains) => {
-            let egress: Vec<Evidence> = chains
+            let egress: Vec<&BaseChain> = chains.iter().filter(|c| c.is_egress_filter()).collect();
+            let ev: Vec<Evidence> = egress
                 .iter()
-                .filter(|c| c.filters_egress())
                 .map(|c| {
                     Evidence::setting(
                         format!("nftables {}", c.label()),
@@ -72,10 +75,24 @@ pub fn egress_unrestricted(ctx: &Ctx<'_>) -> Eval {
                     )
                 })
                 .collect();
-            if !egress.is_empty() {
-                return Eval::pass("nftables filters outbound traffic")
-                    .with_all(egress)
+            // Default-deny is the only thing a rule count can prove: firewall managers add rules
+            // to output chains that accept everything.
+            let (v4, v6) = egress
+                .iter()
+                .map(|c| c.drops_by_default())
+                .fold((false, false), |a, b| (a.0 || b.0, a.1 || b.1));
+            if v4 && v6 {
+                return Eval::pass("nftables drops outbound traffic by default (IPv4 and IPv6)")
+                    .with_all(ev)
                     .confidence(Confidence::Medium);
+            }
+            if !egress.is_empty() {
+                let why = if v4 || v6 {
+                    "outbound traffic is dropped by default for one address family only"
+                } else {
+                    "output chains have rules but accept by default; stance cannot tell whether they restrict egress"
+                };
+                return Eval::unknown(format!("{why} (pass --egress-target to test)")).with_all(ev);
             }
             let legacy = ctx.host.read_string("/proc/net/ip_tables_names").unwrap_or_default();
             if legacy.lines().any(|l| l.trim() == "filter") {
@@ -125,6 +142,12 @@ fn active_targets(attempts: &[Attempt], what: &str, flag: &str) -> Eval {
         .with_all(ev)
     } else if invalid == attempts.len() {
         Eval::unknown(format!("no {what} target could be tried")).with_all(ev)
+    } else if invalid > 0 {
+        Eval::unknown(format!(
+            "{invalid} of {} {what} target(s) could not be tried; the others were unreachable",
+            attempts.len()
+        ))
+        .with_all(ev)
     } else {
         Eval::pass(format!("every {what} target was unreachable")).with_all(ev)
     }
@@ -202,7 +225,10 @@ pub fn proxy_credentials_exposed(ctx: &Ctx<'_>) -> Eval {
             }
         }
     }
-    if found.is_empty() {
+    if found.is_empty() && !ctx.host.env_known() {
+        Eval::pass("/etc/environment sets no proxy with credentials (an offline tree has no job environment)")
+            .confidence(Confidence::Medium)
+    } else if found.is_empty() {
         Eval::pass("no proxy setting carries credentials")
     } else {
         Eval::fail("proxy settings carry embedded credentials").with_all(found)

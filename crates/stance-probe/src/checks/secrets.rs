@@ -4,7 +4,6 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use stance_core::model::{Confidence, Evidence, EvidenceKind};
-use stance_core::redact::describe;
 use stance_core::report::Platform;
 use stance_secrets::{PatternSet, ScanOptions, ScanReport, scan_paths};
 
@@ -18,6 +17,9 @@ const SHORT_LIVED: &[&str] = &["github-installation-token", "gitlab-ci-job-token
 
 /// `long-lived-secrets-in-env`.
 pub fn long_lived_secrets_in_env(ctx: &Ctx<'_>) -> Eval {
+    if !ctx.host.env_known() {
+        return Eval::na("an offline tree has no job environment");
+    }
     let set = PatternSet::builtin();
     let mut found = Vec::new();
     let mut named = 0usize;
@@ -36,8 +38,8 @@ pub fn long_lived_secrets_in_env(ctx: &Ctx<'_>) -> Eval {
             })
             .collect();
         if let Some(m) = long.first() {
-            let secret = value.as_bytes().get(m.offset..m.offset + m.length).unwrap_or(b"");
-            found.push(Evidence::env(name).with_detail(describe(m.pattern, secret)));
+            let fp = if m.fingerprint.is_empty() { String::new() } else { format!(", {}", m.fingerprint) };
+            found.push(Evidence::env(name).with_detail(format!("{}, {} bytes{fp}", m.pattern, m.length)));
         } else if stance_core::redact::is_secret_name(name) {
             named += 1;
         }
@@ -92,7 +94,8 @@ pub fn credential_files_present(ctx: &Ctx<'_>) -> Eval {
     for base in &bases {
         for (rel, kind, markers) in CREDENTIAL_FILES {
             let path = format!("{}/{rel}", base.trim_end_matches('/'));
-            let Ok(md) = h.lstat(&path) else { continue };
+            // Followed inside the root: a credential file is often a link to a mounted secret.
+            let Ok(md) = h.stat(&path) else { continue };
             if !md.is_file() || md.len() == 0 {
                 continue;
             }
@@ -323,31 +326,66 @@ pub fn secrets_in_logs(ctx: &Ctx<'_>) -> Eval {
     )
 }
 
+/// Whether a remote URL carries credentials: any userinfo in an http(s) URL (a token as the
+/// user name is common), a `user:password@` in other schemes (`ssh://git@host` is not one).
+fn url_has_credentials(url: &str) -> bool {
+    let Some((scheme, rest)) = url.split_once("://") else { return false };
+    let Some(authority) = rest.split(['/', '?', '#']).next() else { return false };
+    let Some((userinfo, _)) = authority.rsplit_once('@') else { return false };
+    let scheme = scheme.trim().to_ascii_lowercase();
+    matches!(scheme.as_str(), "http" | "https") || userinfo.contains(':')
+}
+
+/// Looks for tokens in a git config file and the files it includes (`[include] path`,
+/// `[includeIf ...] path`; actions/checkout v6 keeps the token in an included file under
+/// RUNNER_TEMP). Bounded to a few levels of includes.
+fn git_config_credentials(ctx: &Ctx<'_>, path: &str, depth: usize, found: &mut Vec<Evidence>) {
+    let Ok(text) = ctx.host.read_string(path) else { return };
+    let dir = path.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
+    let mut in_include = false;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            let section = t.to_ascii_lowercase();
+            in_include = section.starts_with("[include]") || section.starts_with("[includeif");
+            continue;
+        }
+        let Some((key, value)) = t.split_once('=') else { continue };
+        let key = key.trim().to_ascii_lowercase();
+        let value = value.trim().trim_matches('"');
+        if key.contains("extraheader") && value.to_ascii_lowercase().contains("authorization") {
+            found.push(
+                Evidence::path(path.to_string())
+                    .with_detail(format!("line {}: http extraheader with an Authorization token", i + 1)),
+            );
+        } else if (key == "url" || key == "pushurl") && url_has_credentials(value) {
+            found.push(
+                Evidence::path(path.to_string())
+                    .with_detail(format!("line {}: remote URL with embedded credentials", i + 1)),
+            );
+        } else if in_include && key == "path" && depth < 3 {
+            let target = if let Some(rest) = value.strip_prefix("~/") {
+                match ctx.home() {
+                    Some(h) => format!("{h}/{rest}"),
+                    None => continue,
+                }
+            } else if value.starts_with('/') {
+                value.to_string()
+            } else {
+                format!("{dir}/{value}")
+            };
+            git_config_credentials(ctx, &target, depth + 1, found);
+        }
+    }
+}
+
 /// `persisted-git-credentials`.
 pub fn persisted_git_credentials(ctx: &Ctx<'_>) -> Eval {
     let h = ctx.host;
     let mut found = Vec::new();
     let ws = ctx.platform().workspace.clone();
     if let Some(w) = &ws {
-        let cfg = format!("{w}/.git/config");
-        if let Ok(text) = h.read_string(&cfg) {
-            for (i, line) in text.lines().enumerate() {
-                let l = line.trim().to_ascii_lowercase();
-                let header = l.contains("extraheader") && l.contains("authorization");
-                let url = (l.starts_with("url") || l.starts_with("pushurl"))
-                    && line.split_once("://").is_some_and(|(_, r)| {
-                        r.split('/').next().is_some_and(|a| a.contains('@') && a.contains(':'))
-                    });
-                if header || url {
-                    let what = if header {
-                        "http extraheader with an Authorization token"
-                    } else {
-                        "remote URL with embedded credentials"
-                    };
-                    found.push(Evidence::path(cfg.clone()).with_detail(format!("line {}: {what}", i + 1)));
-                }
-            }
-        }
+        git_config_credentials(ctx, &format!("{w}/.git/config"), 0, &mut found);
     }
     let home = ctx.home();
     if let Some(home) = &home {
@@ -445,11 +483,19 @@ pub fn other_process_memory_readable(ctx: &Ctx<'_>) -> Eval {
     if !environ.is_empty() {
         return Eval::warn("the job can read the runner agent's environment (same user)").with_all(environ);
     }
+    if id.cap_eff.is_none() && scope != Some(3) {
+        return Eval::unknown(
+            "the job's capabilities are not readable, so CAP_SYS_PTRACE cannot be ruled out",
+        );
+    }
     Eval::pass("the job cannot read other processes' memory").with(Evidence::setting("ptrace", how))
 }
 
 /// `ssh-agent-forwarded`.
 pub fn ssh_agent_forwarded(ctx: &Ctx<'_>) -> Eval {
+    if !ctx.host.env_known() {
+        return Eval::na("an offline tree has no job environment");
+    }
     let Some(sock) = ctx.host.env("SSH_AUTH_SOCK") else {
         return Eval::pass("no SSH agent socket in the environment");
     };

@@ -23,6 +23,25 @@ pub struct Isolation {
     pub decidable: bool,
 }
 
+impl Isolation {
+    /// Why a container-only control cannot say "not applicable": a container was not
+    /// established, but some signal points at one (or nothing could be observed).
+    pub fn container_doubt(&self) -> Option<String> {
+        if self.container.is_some() {
+            return None;
+        }
+        if !self.decidable {
+            return Some("no /proc: whether the job runs in a container cannot be observed".into());
+        }
+        (!self.container_signals.is_empty()).then(|| {
+            format!(
+                "one container signal ({}) is not enough to decide whether the job runs in a container",
+                self.container_signals.join("; ")
+            )
+        })
+    }
+}
+
 /// Decides isolation from the host.
 pub fn detect(host: &Host, mounts: &[Mount]) -> Isolation {
     let mut iso = Isolation { decidable: host.exists("/proc/self/status"), ..Isolation::default() };
@@ -75,9 +94,17 @@ pub fn detect(host: &Host, mounts: &[Mount]) -> Isolation {
     }
     if let Some(comm) = host.read_value("/proc/1/comm")
         && !matches!(comm.as_str(), "systemd" | "init" | "launchd" | "")
-        && iso.container_signals.iter().any(|s| !s.starts_with("the root"))
     {
         iso.container_signals.push(format!("pid 1 is {comm}, not an init system"));
+    }
+    if let Some(c) = host.read_value("/run/systemd/container") {
+        iso.container_signals.push(format!("/run/systemd/container says {c}"));
+        runtime = runtime.or(Some(if c.contains("lxc") { "lxc" } else { "container" }));
+        strong = true;
+    }
+    if mounts.iter().any(|m| m.fstype == "fuse.lxcfs") {
+        iso.container_signals.push("lxcfs is mounted over /proc files".into());
+        runtime = runtime.or(Some("lxc"));
     }
     // Two signals, or one strong cgroup signal, make a container.
     if strong || iso.container_signals.len() >= 2 {

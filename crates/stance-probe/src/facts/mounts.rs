@@ -61,8 +61,13 @@ fn unescape(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
-            out.push((b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0'));
+        let octal = |k: usize| u16::from(b[k] - b'0');
+        if b[i] == b'\\'
+            && i + 3 < b.len()
+            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
+            && octal(i + 1) * 64 + octal(i + 2) * 8 + octal(i + 3) <= 255
+        {
+            out.push((octal(i + 1) * 64 + octal(i + 2) * 8 + octal(i + 3)) as u8);
             i += 4;
         } else {
             out.push(b[i]);
@@ -99,5 +104,12 @@ mod tests {
         assert!(m[1].read_only() && m[1].has("nosuid"));
         assert_eq!(containing(&m, "/mnt/x/y").map(|m| m.fstype.as_str()), Some("tmpfs"));
         assert_eq!(containing(&m, "/mnt/xy").map(|m| m.fstype.as_str()), Some("ext4"));
+    }
+
+    // Review finding: an escape above \377 overflowed a byte (a panic in debug builds).
+    #[test]
+    fn out_of_range_escapes_stay_literal() {
+        assert_eq!(unescape("/a\\777b"), "/a\\777b");
+        assert_eq!(unescape("/a\\040b\\"), "/a b\\");
     }
 }

@@ -73,6 +73,9 @@ fn proc_listeners(host: &Host) -> Option<Vec<Listener>> {
 }
 
 fn parse_endpoint(s: &str) -> Option<(IpAddr, u16)> {
+    if !s.is_ascii() {
+        return None;
+    }
     let (a, p) = s.split_once(':')?;
     let port = u16::from_str_radix(p, 16).ok()?;
     let addr = match a.len() {
@@ -80,7 +83,7 @@ fn parse_endpoint(s: &str) -> Option<(IpAddr, u16)> {
         32 => {
             let mut bytes = [0u8; 16];
             for i in 0..4 {
-                let word = u32::from_str_radix(&a[i * 8..i * 8 + 8], 16).ok()?.swap_bytes();
+                let word = u32::from_str_radix(a.get(i * 8..i * 8 + 8)?, 16).ok()?.swap_bytes();
                 bytes[i * 4..i * 4 + 4].copy_from_slice(&word.to_be_bytes());
             }
             IpAddr::V6(Ipv6Addr::from(bytes))
@@ -110,14 +113,27 @@ pub struct BaseChain {
 }
 
 impl BaseChain {
-    /// Whether the chain filters traffic leaving this namespace (output hook, or netdev egress).
-    pub fn filters_egress(&self) -> bool {
+    /// Whether this is a filter chain on the way out of this namespace (the output or
+    /// postrouting hook, or netdev egress).
+    pub fn is_egress_filter(&self) -> bool {
         let out_hook = match self.family {
-            "ip" | "ip6" | "inet" => self.hook == 3 || (self.hook == 4 && self.kind == "filter"),
+            "ip" | "ip6" | "inet" => self.hook == 3 || self.hook == 4,
             "netdev" => self.hook == 1,
             _ => false,
         };
-        out_hook && self.kind == "filter" && (self.policy_drop || self.rules > 0)
+        out_hook && self.kind == "filter"
+    }
+
+    /// Which address families a drop policy on this chain closes by default: (IPv4, IPv6).
+    pub fn drops_by_default(&self) -> (bool, bool) {
+        if !self.is_egress_filter() || !self.policy_drop {
+            return (false, false);
+        }
+        match self.family {
+            "ip" => (true, false),
+            "ip6" => (false, true),
+            _ => (true, true),
+        }
     }
 
     /// `family table chain` for evidence.
@@ -461,5 +477,7 @@ mod tests {
             Some((IpAddr::V6(Ipv6Addr::LOCALHOST), 8080))
         );
         assert_eq!(parse_endpoint("zz:1"), None);
+        // Review finding: a non-ASCII address field must not panic on byte slicing.
+        assert_eq!(parse_endpoint("0000000é0000000000000000000000000:0016"), None);
     }
 }

@@ -356,13 +356,12 @@ fn github(host: &Host, c: &mut Context) {
     }
     let env_prefix = |p: &str| host.env_vars().any(|(k, _)| k.starts_with(p));
     let name = c.runner.name.clone().unwrap_or_default().to_ascii_lowercase();
-    let third = THIRD_PARTY.iter().find(|(_, envs, names)| {
-        envs.iter().any(|e| env_prefix(e)) || names.iter().any(|n| name.starts_with(n))
-    });
-    let arc = host.env("ACTIONS_RUNNER_CONTAINER_HOOKS").is_some()
-        || host.env("ACTIONS_RUNNER_POD_NAME").is_some()
-        || (host.env("KUBERNETES_SERVICE_HOST").is_some()
-            && host.env("RUNNER_ENVIRONMENT") != Some("github-hosted"));
+    // Only a service's own environment variables classify a runner as hosted by it (which
+    // makes it single-use); a runner name is anyone's to choose, so it is only a hint.
+    let third = THIRD_PARTY.iter().find(|(_, envs, _)| envs.iter().any(|e| env_prefix(e)));
+    let named = THIRD_PARTY.iter().find(|(_, _, names)| names.iter().any(|n| name.starts_with(n)));
+    let arc =
+        host.env("ACTIONS_RUNNER_CONTAINER_HOOKS").is_some() || host.env("ACTIONS_RUNNER_POD_NAME").is_some();
     c.runner.kind = match host.env("RUNNER_ENVIRONMENT") {
         Some("github-hosted") => {
             c.runner.service = Some("GitHub-hosted".into());
@@ -373,6 +372,11 @@ fn github(host: &Host, c: &mut Context) {
             RunnerKind::ThirdPartyHosted
         }
         _ if arc => RunnerKind::Arc,
+        Some("self-hosted") if named.is_some() => {
+            c.runner.service =
+                named.map(|t| format!("{}? (runner name only; not trusted as single-use)", t.0));
+            RunnerKind::SelfHosted
+        }
         Some("self-hosted") => RunnerKind::SelfHosted,
         // Older runners do not set RUNNER_ENVIRONMENT; hosted images carry ImageOS.
         _ if host.env("ImageOS").is_some() && name.starts_with("github actions") => RunnerKind::VendorHosted,
@@ -516,7 +520,8 @@ fn gitlab(host: &Host, c: &mut Context) {
 }
 
 fn buildkite(host: &Host, c: &mut Context) {
-    c.repository = host.env("BUILDKITE_REPO").map(str::to_string);
+    c.repository =
+        host.env("BUILDKITE_REPO").map(|u| stance_core::redact::strip_url_credentials(u).into_owned());
     c.workflow = host.env("BUILDKITE_PIPELINE_SLUG").map(str::to_string);
     c.job = host.env("BUILDKITE_LABEL").or(host.env("BUILDKITE_STEP_KEY")).map(str::to_string);
     c.git_ref = host.env("BUILDKITE_BRANCH").map(str::to_string);

@@ -112,7 +112,7 @@ impl ProcTable {
 fn boot_time(host: &Host) -> Option<SystemTime> {
     let stat = host.read_string("/proc/stat").ok()?;
     let secs: u64 = stat.lines().find_map(|l| l.strip_prefix("btime "))?.trim().parse().ok()?;
-    Some(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
+    SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(secs))
 }
 
 fn read_proc(host: &Host, pid: u32, boot: Option<SystemTime>) -> Option<Proc> {
@@ -126,7 +126,9 @@ fn read_proc(host: &Host, pid: u32, boot: Option<SystemTime>) -> Option<Proc> {
     let ppid = rest.get(1)?.parse().ok()?;
     let ticks: Option<u64> = rest.get(19).and_then(|s| s.parse().ok());
     let start = match (boot, ticks) {
-        (Some(b), Some(t)) => Some(b + Duration::from_millis(t * 1000 / USER_HZ)),
+        (Some(b), Some(t)) => {
+            t.checked_mul(1000).and_then(|ms| b.checked_add(Duration::from_millis(ms / USER_HZ)))
+        }
         _ => None,
     };
     // The owner of /proc/<pid> is the process's effective uid (one metadata call). Offline

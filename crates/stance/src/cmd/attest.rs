@@ -15,6 +15,10 @@ const MAX_REPORT_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Flags of `stance attest`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit codes: 0 attestation written, 2 usage error (bad key or key file readable by others, \
+                     unreadable or edited report), 1 runtime error. See docs/attestation.md."
+)]
 pub struct Args {
     /// The posture report to attest (`stance probe --format json` output); `-` reads stdin.
     /// Without it, stance probes this machine now (secret scan included) and attests that.
@@ -165,7 +169,11 @@ fn check_level_matches_findings(report: &serde_json::Value) -> Result<(), CliErr
 
 /// Probes this machine with the default options and returns the report as JSON.
 pub fn live_report() -> Result<serde_json::Value, CliError> {
-    let report = stance_probe::probe(&stance_probe::Host::live(), &stance_probe::ProbeOptions::default());
+    let report = stance_probe::probe_within(
+        stance_probe::Host::live(),
+        stance_probe::ProbeOptions::default(),
+        std::time::Duration::from_secs(30),
+    );
     serde_json::to_value(&report).map_err(|e| CliError::runtime(format!("cannot serialise the report: {e}")))
 }
 

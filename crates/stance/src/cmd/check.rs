@@ -14,7 +14,6 @@ use stance_policy::eval::Evaluation;
 use stance_policy::{
     CheckError, CheckRequest, ErrorKind, JobEnv, PolicyError, RegoPolicies, ScanJobModel, TierChoice,
 };
-use stance_probe::{Host, ProbeOptions};
 
 use crate::exit::{CliError, CmdResult, Exit};
 use crate::io::Io;
@@ -80,29 +79,9 @@ pub struct CheckOptions {
     #[arg(long, value_name = "FILE")]
     pub report_out: Option<PathBuf>,
 
-    /// Live probe: probe the file tree at DIR instead of the live machine.
-    #[arg(long, value_name = "DIR", conflicts_with = "report")]
-    pub root: Option<PathBuf>,
-
-    /// Live probe: do not scan the workspace and runner logs for secrets.
-    #[arg(long, conflicts_with = "report")]
-    pub no_secret_scan: bool,
-
-    /// Live probe: try to connect to HOST:PORT, which the egress policy should block. Repeatable.
-    #[arg(long, value_name = "HOST:PORT", conflicts_with = "report")]
-    pub egress_target: Vec<String>,
-
-    /// Live probe: try the cloud metadata service at ADDR.
-    #[arg(long, value_name = "ADDR", conflicts_with = "report")]
-    pub metadata_target: Option<String>,
-
-    /// Live probe: try to connect to the internal service HOST:PORT, which should be unreachable. Repeatable.
-    #[arg(long, value_name = "HOST:PORT", conflicts_with = "report")]
-    pub internal_target: Vec<String>,
-
-    /// Live probe: a label of this runner (matched by waivers' `runner`). Repeatable.
-    #[arg(long, value_name = "LABEL", conflicts_with = "report")]
-    pub runner_label: Vec<String>,
+    /// Without --report, the live probe, shaped by the flags of `stance probe`.
+    #[command(flatten, next_help_heading = "Live probe (without --report)")]
+    pub probe: crate::cmd::probe::ProbeFlags,
 
     /// Print the policy in effect (the default with --policy layered over it) as TOML, and exit.
     #[arg(long)]
@@ -153,6 +132,15 @@ pub fn run(args: Args, io: &mut Io) -> CmdResult {
 /// Loads the policy and Rego files, gets the report (file or live probe), chooses the tier and
 /// evaluates. `Ok(None)` when `--print-policy` printed the policy and there is nothing to decide.
 pub fn evaluate(opts: &CheckOptions, io: &mut Io) -> Result<Option<(Evaluation, Report)>, CliError> {
+    evaluate_excluding(opts, &[], io)
+}
+
+/// [`evaluate`], with the named variables left out of the live probe's job environment.
+pub fn evaluate_excluding(
+    opts: &CheckOptions,
+    exclude_env: &[String],
+    io: &mut Io,
+) -> Result<Option<(Evaluation, Report)>, CliError> {
     let policy = Policy::load(opts.policy.as_deref()).map_err(policy_error)?;
     if opts.print_policy {
         io.out(&policy.to_toml())?;
@@ -183,8 +171,13 @@ pub fn evaluate(opts: &CheckOptions, io: &mut Io) -> Result<Option<(Evaluation, 
         }
     };
     let (report, source) = match &opts.report {
+        Some(_) if opts.probe.any_set() => {
+            return Err(CliError::usage(
+                "the live-probe flags (--root, --egress-target, --job-start, …) do not apply with --report",
+            ));
+        }
         Some(path) => (read_report(path)?, path.display().to_string()),
-        None => (live_probe(opts)?, "live probe".to_string()),
+        None => (opts.probe.probe_excluding(exclude_env)?, "live probe".to_string()),
     };
     if let Some(path) = &opts.report_out {
         let json = scrub(io, &stance_core::render::json(&report));
@@ -275,35 +268,6 @@ fn read_report(path: &PathBuf) -> Result<Report, CliError> {
     let text =
         String::from_utf8(buf).map_err(|_| CliError::usage(format!("--report {shown} is not UTF-8")))?;
     Report::from_json(&text).map_err(|e| CliError::usage(format!("--report {shown}: {e}")))
-}
-
-fn live_probe(opts: &CheckOptions) -> Result<Report, CliError> {
-    let host = match &opts.root {
-        Some(root) => {
-            if !std::fs::metadata(root).map(|m| m.is_dir()).unwrap_or(false) {
-                return Err(CliError::usage(format!(
-                    "cannot use --root {}: not a directory",
-                    root.display()
-                )));
-            }
-            Host::rooted(root.clone(), Default::default(), SystemTime::now())
-        }
-        None => Host::live(),
-    };
-    for t in opts.egress_target.iter().chain(&opts.internal_target) {
-        if !t.contains(':') {
-            return Err(CliError::usage(format!("active check target `{t}` needs a port (HOST:PORT)")));
-        }
-    }
-    let probe_opts = ProbeOptions {
-        egress_targets: opts.egress_target.clone(),
-        metadata_target: opts.metadata_target.clone(),
-        internal_targets: opts.internal_target.clone(),
-        secret_scan: !opts.no_secret_scan,
-        runner_labels: opts.runner_label.clone(),
-        ..ProbeOptions::default()
-    };
-    Ok(stance_probe::probe(&host, &probe_opts))
 }
 
 /// Scrubs known values, then anything shaped like a secret.

@@ -51,11 +51,18 @@ pub struct Args {
     pub attest_out: Option<PathBuf>,
 
     /// With --attest-out: the private signing key file (PKCS#8 PEM, mode 0600).
-    #[arg(long, value_name = "FILE", group = "key_source", conflicts_with = "key_env")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        group = "key_source",
+        conflicts_with = "key_env",
+        requires = "attest_out"
+    )]
     pub key: Option<PathBuf>,
 
-    /// With --attest-out: an environment variable holding the private key PEM.
-    #[arg(long, value_name = "VAR", group = "key_source")]
+    /// With --attest-out: an environment variable holding the private key PEM (removed from the
+    /// environment of CMD, and not counted as a secret of the job by the probe).
+    #[arg(long, value_name = "VAR", group = "key_source", requires = "attest_out")]
     pub key_env: Option<String>,
 
     /// With --attest-out: an artifact to bind by its digests (repeatable); without, the report is the subject.
@@ -75,7 +82,10 @@ pub fn run(args: Args, io: &mut Io) -> CmdResult {
         Some(_) => Some(crate::cmd::key::load_signing_key(args.key.as_deref(), args.key_env.as_deref())?),
         None => None,
     };
-    let Some((eval, report)) = check::evaluate(&args.check, io)? else { return Ok(Exit::OK) };
+    // The signing key is stance's own input, not the job's: the probe does not count it as a
+    // secret in the job environment, and the gated command does not get it.
+    let own: Vec<String> = args.key_env.iter().cloned().collect();
+    let Some((eval, report)) = check::evaluate_excluding(&args.check, &own, io)? else { return Ok(Exit::OK) };
     let Some((program, rest)) = args.command.split_first() else {
         return Err(CliError::usage(
             "no command to run: put it after `--` (stance gate --tier T -- CMD ARGS...)",
@@ -109,7 +119,7 @@ pub fn run(args: Args, io: &mut Io) -> CmdResult {
         ));
         return Ok(Exit::POSTURE);
     }
-    match stance_policy::exec::run(program, rest) {
+    match stance_policy::exec::run(program, rest, &own) {
         Ok(code) => Ok(Exit(code)),
         Err(e) => Err(CliError::with_exit(Exit(e.exit_code()), e.to_string())),
     }

@@ -10,6 +10,10 @@ use crate::io::Io;
 
 /// Flags of `stance key`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit codes: 0 done, 2 usage error (existing file without --force, key file readable by \
+                     others, bad key), 1 runtime error."
+)]
 pub struct Args {
     /// What to do.
     #[command(subcommand)]
@@ -51,7 +55,7 @@ pub struct GenerateArgs {
     #[arg(long)]
     pub force: bool,
     /// Output format (text, json, pem, jwk).
-    #[arg(long, value_enum, default_value_t = KeyFormat::Text)]
+    #[arg(long, short = 'f', value_enum, default_value_t = KeyFormat::Text)]
     pub format: KeyFormat,
 }
 
@@ -69,7 +73,7 @@ pub struct ShowArgs {
     #[arg(long, value_name = "FILE")]
     pub public: Option<PathBuf>,
     /// Output format (text, json, pem, jwk).
-    #[arg(long, value_enum, default_value_t = KeyFormat::Text)]
+    #[arg(long, short = 'f', value_enum, default_value_t = KeyFormat::Text)]
     pub format: KeyFormat,
 }
 
@@ -130,6 +134,17 @@ fn path_with(prefix: &Path, suffix: &str) -> PathBuf {
 }
 
 fn generate(args: GenerateArgs, io: &mut Io) -> CmdResult {
+    if args.out.as_os_str().is_empty()
+        || args.out.as_os_str().to_string_lossy().ends_with('/')
+        || args.out.is_dir()
+        || args.out.file_name().is_none()
+    {
+        return Err(CliError::usage(format!(
+            "--out {} is a directory; give a file name prefix such as {}/stance",
+            args.out.display(),
+            args.out.display().to_string().trim_end_matches('/')
+        )));
+    }
     let key_path = path_with(&args.out, ".key");
     let pub_path = path_with(&args.out, ".pub");
     let jwk_path = path_with(&args.out, ".pub.jwk");

@@ -12,6 +12,10 @@ use crate::io::Io;
 
 /// Flags of `stance verify`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit codes: 0 verified, 5 rejected (the message ends with the rejection code), 2 usage \
+                     error (bad flags, unreadable file or key), 1 runtime error. See docs/attestation.md."
+)]
 pub struct Args {
     /// The attestation: a DSSE envelope, `.intoto.jsonl` lines or a Sigstore bundle; `-` reads stdin.
     #[arg(value_name = "ENVELOPE")]
@@ -40,7 +44,7 @@ pub struct Args {
     #[arg(long, value_name = "FILE", requires = "tier")]
     pub policy: Option<PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = VerifyFormat::Text)]
+    #[arg(long, short = 'f', value_enum, default_value_t = VerifyFormat::Text)]
     pub format: VerifyFormat,
 }
 
@@ -67,9 +71,21 @@ pub fn run(args: Args, io: &mut Io) -> CmdResult {
     if args.threshold == 0 {
         return Err(CliError::usage("--threshold must be at least 1"));
     }
+    if args.threshold > args.key.len() {
+        return Err(CliError::usage(format!(
+            "--threshold {} needs at least {} --key (got {})",
+            args.threshold,
+            args.threshold,
+            args.key.len()
+        )));
+    }
     let mut keys = Vec::with_capacity(args.key.len());
     for path in &args.key {
-        keys.push(PublicKey::read_file(path).map_err(key_error)?);
+        keys.push(PublicKey::read_file(path).map_err(|e| {
+            let mut c = key_error(e);
+            c.message = format!("--key {}", c.message);
+            c
+        })?);
     }
     let mut subjects = Vec::with_capacity(args.subject.len());
     for path in &args.subject {
@@ -149,6 +165,7 @@ fn policy_check(
         return Err(reject(eval.reasons.join("; ")));
     }
     v.checks.push(format!("policy: {}", stance_policy::render::headline(&eval)));
+    v.not_checked.retain(|c| !c.starts_with("tier:"));
     Ok(())
 }
 
@@ -160,12 +177,13 @@ fn read_input(path: &Path) -> Result<Vec<u8>, CliError> {
     let read = if path.as_os_str() == "-" {
         std::io::stdin().lock().take(cap).read_to_end(&mut buf)
     } else {
-        let meta = std::fs::metadata(path).map_err(|e| CliError::usage(format!("{what}: {e}")))?;
+        let meta = std::fs::metadata(path)
+            .map_err(|e| CliError::usage(format!("cannot read envelope {what}: {e}")))?;
         if !meta.is_file() {
-            return Err(CliError::usage(format!("{what}: not a regular file")));
+            return Err(CliError::usage(format!("envelope {what} is not a regular file")));
         }
         std::fs::File::open(path).and_then(|f| f.take(cap).read_to_end(&mut buf))
     };
-    read.map_err(|e| CliError::usage(format!("{what}: {e}")))?;
+    read.map_err(|e| CliError::usage(format!("cannot read envelope {what}: {e}")))?;
     Ok(buf)
 }
