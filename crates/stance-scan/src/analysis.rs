@@ -175,6 +175,18 @@ pub struct Repo<'a> {
 }
 
 impl<'a> Repo<'a> {
+    /// The source `span` was read from: every span names its file, so a value
+    /// reached through another file is shown where it is written.
+    pub fn source_of(&self, span: Span) -> &'a Source {
+        static NONE: std::sync::OnceLock<Source> = std::sync::OnceLock::new();
+        // Files are kept in increasing id order (an id is the input's index).
+        match self.files.binary_search_by_key(&span.file, |f| f.source.file) {
+            Ok(i) => &self.files[i].source,
+            // Spans come from this scan's trees; an index outside it is a bug, shown as no file.
+            Err(_) => NONE.get_or_init(|| Source::new("", String::new())),
+        }
+    }
+
     /// Analyses every workflow job of `files` (on up to `threads` threads).
     pub fn analyse(files: &'a [File], kb: &'a Knowledge<'a>, threads: usize) -> Repo<'a> {
         let mut repo = Repo { files, kb, jobs: HashMap::new(), order: Vec::new(), cache_poisoner: None };

@@ -81,16 +81,20 @@ pub struct Outcome {
     pub findings: Vec<Finding>,
     /// Files analysed, diagnostics, ignored count.
     pub info: ScanInfo,
-    /// Remarks (posture files skipped, filters).
+    /// Remarks (posture files skipped, filters, no CI configuration found).
     pub notes: Vec<String>,
     /// Findings dropped by `--min-severity`/`--min-confidence`.
     pub filtered: u32,
+    /// The note saying that no CI configuration was found at all (also in `notes`),
+    /// for callers that show it apart (on stderr).
+    pub nothing_found: Option<String>,
 }
 
-/// Scans the files and directories in `paths`.
+/// Scans the files and directories in `paths`. A path that does not exist or
+/// cannot be read at all is an error; what cannot be read inside a directory
+/// becomes a diagnostic and the scan goes on.
 pub fn scan_paths(paths: &[PathBuf], opts: &Options) -> Result<Outcome, discover::DiscoverError> {
-    let inputs = discover::discover(paths)?;
-    Ok(scan(inputs, opts))
+    Ok(scan_discovered(discover::discover(paths)?, opts))
 }
 
 fn read_input(input: &Input, limits: &Limits) -> Result<String, Diagnostic> {
@@ -100,7 +104,8 @@ fn read_input(input: &Input, limits: &Limits) -> Result<String, Diagnostic> {
         line,
         column,
     };
-    let meta = std::fs::metadata(&input.path).map_err(|e| diag(format!("cannot read: {e}"), None, None))?;
+    let cannot = |e: std::io::Error| diag(format!("cannot read ({})", discover::reason(&e)), None, None);
+    let meta = std::fs::metadata(&input.path).map_err(cannot)?;
     if !meta.is_file() {
         return Err(diag("not a regular file; not read".into(), None, None));
     }
@@ -112,7 +117,7 @@ fn read_input(input: &Input, limits: &Limits) -> Result<String, Diagnostic> {
     use std::io::Read as _;
     std::fs::File::open(&input.path)
         .and_then(|f| f.take(limits.max_bytes as u64 + 1).read_to_end(&mut bytes))
-        .map_err(|e| diag(format!("cannot read: {e}"), None, None))?;
+        .map_err(cannot)?;
     match yaml::decode(&bytes, limits) {
         Ok(_) => String::from_utf8(bytes).map_err(|_| diag("file is not valid UTF-8".into(), None, None)),
         Err(e) => Err(diag(e.to_string(), e.line(), e.column())),
@@ -171,7 +176,7 @@ fn threads(opts: &Options) -> usize {
 }
 
 /// Decides the model of a parsed file.
-fn model_of(kind: FileKind, yaml: &Yaml, display: &str) -> Result<Model, String> {
+fn model_of(kind: FileKind, yaml: &Yaml) -> Result<Model, String> {
     let Some(root) = gitlab::main_document(yaml) else {
         return Err("empty file: no YAML document".into());
     };
@@ -197,9 +202,8 @@ fn model_of(kind: FileKind, yaml: &Yaml, display: &str) -> Result<Model, String>
             } else if gitlab::Pipeline::looks_like(root) {
                 FileKind::Gitlab
             } else {
-                return Err(format!(
-                    "not a recognised CI file (GitHub Actions workflow or action, GitLab CI): {display}"
-                ));
+                // The diagnostic carries the path; the message does not repeat it.
+                return Err("not a recognised CI file (GitHub Actions workflow or action, GitLab CI)".into());
             }
         }
         k => k,
@@ -215,9 +219,27 @@ fn model_of(kind: FileKind, yaml: &Yaml, display: &str) -> Result<Model, String>
 }
 
 /// Scans already discovered inputs.
-pub fn scan(mut inputs: Vec<Input>, opts: &Options) -> Outcome {
+pub fn scan(inputs: Vec<Input>, opts: &Options) -> Outcome {
+    scan_discovered(discover::Discovery { inputs, ..discover::Discovery::default() }, opts)
+}
+
+/// Where the scan looked, for the note when it found nothing.
+const LOOKED_FOR: &str = ".github/workflows/*.yml, action.yml, .gitlab-ci.yml";
+
+/// Scans what discovery found, keeping its diagnostics.
+pub fn scan_discovered(found: discover::Discovery, opts: &Options) -> Outcome {
+    let discover::Discovery { mut inputs, diagnostics: mut found_diags, dirs } = found;
+    let nothing_found = inputs.is_empty().then(|| {
+        let place = if dirs.is_empty() { String::new() } else { format!(" in {}", dirs.join(", ")) };
+        let mut note = format!("no CI configuration found{place} (looked for {LOOKED_FOR})");
+        if !found_diags.is_empty() {
+            note.push_str(&format!("; {} path(s) could not be read", found_diags.len()));
+        }
+        note
+    });
     let threads = threads(opts);
     let mut diagnostics = Vec::new();
+    diagnostics.append(&mut found_diags);
     let mut files: Vec<File> = Vec::new();
     let mut kinds: Vec<FileKind> = Vec::new();
     let mut roots: Vec<Option<PathBuf>> = Vec::new();
@@ -229,11 +251,19 @@ pub fn scan(mut inputs: Vec<Input>, opts: &Options) -> Outcome {
         if batch.is_empty() {
             break;
         }
-        let parsed = parallel(batch, threads, |i| {
-            parse_input(i, &opts.limits).and_then(|(s, y)| match model_of(i.kind, &y, &i.display) {
-                Ok(m) => Ok((s, y, m, i.kind)),
-                Err(message) => {
-                    Err(Diagnostic { path: i.display.clone(), message, line: None, column: None })
+        // A file's id is its index in `inputs`: known before parsing, so every span
+        // of its tree and model names it (ids of `files` increase, with gaps for
+        // files that were not analysed).
+        let ids: Vec<usize> = (queue_from..inputs.len()).collect();
+        let parsed = parallel(&ids, threads, |&id| {
+            let i = &inputs[id];
+            parse_input(i, &opts.limits).and_then(|(s, mut y)| {
+                y.set_file(id as yaml::FileId);
+                match model_of(i.kind, &y) {
+                    Ok(m) => Ok((s.with_file(id as yaml::FileId), y, m, i.kind)),
+                    Err(message) => {
+                        Err(Diagnostic { path: i.display.clone(), message, line: None, column: None })
+                    }
                 }
             })
         });
@@ -246,7 +276,18 @@ pub fn scan(mut inputs: Vec<Input>, opts: &Options) -> Outcome {
                         && let (Some(root_dir), Some(doc)) = (&input.root, gitlab::main_document(&yaml))
                     {
                         for inc in gitlab::Pipeline::read(doc, &[]).includes {
-                            let found = discover::gitlab_include(root_dir, &inc.text);
+                            let found = match discover::gitlab_include(root_dir, &inc.text) {
+                                Ok(found) => found,
+                                Err(why) => {
+                                    diagnostics.push(Diagnostic {
+                                        path: input.display.clone(),
+                                        message: format!("local include `{}`: {why}", inc.text),
+                                        line: Some(inc.span.start.line),
+                                        column: Some(inc.span.start.column),
+                                    });
+                                    continue;
+                                }
+                            };
                             if found.is_empty() && !inc.text.contains('$') {
                                 diagnostics.push(Diagnostic {
                                     path: input.display.clone(),
@@ -267,6 +308,14 @@ pub fn scan(mut inputs: Vec<Input>, opts: &Options) -> Outcome {
                             }
                         }
                     }
+                    let mut source = source;
+                    source.check_ignores(|id| audit::rule(id).is_some());
+                    diagnostics.extend(source.ignore_problems.iter().map(|p| Diagnostic {
+                        path: source.path.clone(),
+                        message: p.message.clone(),
+                        line: Some(p.line),
+                        column: Some(p.column),
+                    }));
                     files.push(File { source, yaml, model });
                     kinds.push(kind);
                     roots.push(input.root.clone());
@@ -327,6 +376,10 @@ pub fn scan(mut inputs: Vec<Input>, opts: &Options) -> Outcome {
         std::thread::spawn(move || drop(files));
     }
     outcome.info.diagnostics = diagnostics;
+    if let Some(note) = &nothing_found {
+        outcome.notes.push(note.clone());
+    }
+    outcome.nothing_found = nothing_found;
     if let Some(p) = &opts.posture {
         for (file, why) in &p.skipped {
             outcome.notes.push(format!("posture report {file} skipped: {why}"));
@@ -343,6 +396,9 @@ fn audit_file(repo: &Repo<'_>, file: usize) -> Vec<Finding> {
     let mut out = Vec::new();
     let cx = Cx { repo, file };
     let f = &repo.files[file];
+    for a in REGISTRY {
+        a.file(&cx, &mut out);
+    }
     match &f.model {
         Model::Workflow(wf) => {
             for (ji, job) in wf.jobs.iter().enumerate() {

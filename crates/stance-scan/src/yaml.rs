@@ -123,13 +123,22 @@ pub struct Pos {
     pub byte: u32,
 }
 
-/// A region of the source: start inclusive, end exclusive.
+/// The index of a scanned file (see [`Yaml::set_file`]); 0 for a lone parse.
+pub type FileId = u32;
+
+/// A region of one file: start inclusive, end exclusive, and the file it is in.
+///
+/// The file travels with the span so that a value reached through another file
+/// (a GitLab `extends:` template or `default:` in an included file) is shown in
+/// the file it was written in, not in the file that used it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Span {
     /// Start.
     pub start: Pos,
     /// End.
     pub end: Pos,
+    /// The file.
+    pub file: FileId,
 }
 
 /// The index of a node in a [`Yaml`] arena.
@@ -166,6 +175,8 @@ pub struct Yaml {
     pub docs: Vec<NodeId>,
     /// Whether any alias (`*name`) was used: then a node's subtree may lie outside its span.
     pub has_aliases: bool,
+    /// The file every span of this tree is in.
+    file: FileId,
 }
 
 impl Yaml {
@@ -194,6 +205,19 @@ impl Yaml {
             }
         }
         Err(first)
+    }
+
+    /// Marks every node as coming from scanned file `file`.
+    pub fn set_file(&mut self, file: FileId) {
+        self.file = file;
+        for n in &mut self.nodes {
+            n.span.file = file;
+        }
+    }
+
+    /// The file this tree was read from.
+    pub fn file(&self) -> FileId {
+        self.file
     }
 
     /// The first document's root.
@@ -225,6 +249,50 @@ impl Yaml {
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }
+}
+
+impl Yaml {
+    /// The route (`jobs.build.env.TOKEN`, `steps[2].run`) of the innermost value
+    /// whose text holds byte `byte`; `None` when no value does (a comment).
+    pub fn route_at(&self, byte: u32) -> Option<String> {
+        let holds = |v: &Value<'_>| v.span().start.byte <= byte && byte < v.span().end.byte;
+        let mut doc = self.documents().filter(|d| holds(d));
+        let mut v = doc.next()?;
+        let mut route = String::new();
+        // Only nodes written around `byte` are entered (an alias's target is not), so
+        // this descends once through at most `max_depth` levels.
+        'down: loop {
+            if v.is_map() {
+                for (k, key, val) in v.entries() {
+                    if holds(&key) {
+                        push_key(&mut route, k);
+                        return Some(route);
+                    }
+                    if holds(&val) {
+                        push_key(&mut route, k);
+                        v = val;
+                        continue 'down;
+                    }
+                }
+            } else if v.is_seq() {
+                for (i, item) in v.items().enumerate() {
+                    if holds(&item) {
+                        route.push_str(&format!("[{i}]"));
+                        v = item;
+                        continue 'down;
+                    }
+                }
+            }
+            return (!route.is_empty()).then_some(route);
+        }
+    }
+}
+
+fn push_key(route: &mut String, key: &str) {
+    if !route.is_empty() {
+        route.push('.');
+    }
+    route.push_str(key);
 }
 
 /// A borrowed handle on one node.
@@ -525,7 +593,7 @@ impl<'t> Builder<'t> {
                     let at = self.yaml.text.len() as u32;
                     self.yaml.text.push_str(&value);
                     let repr = Repr::Scalar { start: at, len: value.len() as u32, plain };
-                    let id = self.push(repr, Span { start, end }, 1);
+                    let id = self.push(repr, Span { start, end, file: 0 }, 1);
                     if anchor > 0 {
                         self.anchors.insert(anchor, id);
                     }
@@ -594,7 +662,7 @@ impl<'t> Builder<'t> {
             FrameKind::Seq => Repr::Seq { start: start_child, len: count },
             FrameKind::Map => Repr::Map { start: start_child, len: count / 2 },
         };
-        let id = self.push(repr, Span { start: frame.start, end }, frame.size);
+        let id = self.push(repr, Span { start: frame.start, end, file: 0 }, frame.size);
         if frame.anchor > 0 {
             self.anchors.insert(frame.anchor, id);
         }
@@ -716,6 +784,20 @@ mod tests {
         assert_eq!(a.get("matrix").unwrap().get("x").unwrap().strings().len(), 2);
         let r = a.get("runs-on").unwrap().span();
         assert_eq!(&text[r.start.byte as usize..r.end.byte as usize], "linux");
+    }
+
+    #[test]
+    fn set_file_marks_every_span_and_route_at_finds_the_value() {
+        let text = "jobs:\n  a:\n    env:\n      T: abc\n    steps: [x, y]\n# note\n";
+        let mut y = parse(text);
+        y.set_file(7);
+        let root = y.root().unwrap();
+        assert_eq!(root.get("jobs").unwrap().get("a").unwrap().span().file, 7);
+        assert_eq!(y.file(), 7);
+        let at = |needle: &str| y.route_at(text.find(needle).unwrap() as u32);
+        assert_eq!(at("abc").as_deref(), Some("jobs.a.env.T"));
+        assert_eq!(at("y]").as_deref(), Some("jobs.a.steps[1]"));
+        assert_eq!(at("note"), None);
     }
 
     #[test]

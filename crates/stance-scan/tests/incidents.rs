@@ -359,3 +359,24 @@ fn posture_evidence_changes_the_self_hosted_findings() {
     assert_eq!(f.confidence, stance_core::model::Confidence::High);
     assert!(f.evidence.iter().any(|e| e.subject.contains("measured posture L0")));
 }
+
+#[test]
+fn pytorch_incident_severity_of_secrets_on_the_persistent_fleet() {
+    // The README asks for high on fork PRs reaching the runner and medium for the secrets
+    // (`secrets: inherit`, GITHUB_TOKEN login) on it; every job was reported high twice.
+    let Some(shared) = stance_testkit::shared_dir() else {
+        return stance_testkit::skip_without_data("../shared (incident data) is not present");
+    };
+    let case = CASES.iter().find(|c| c.dir == "pytorch-org-selfhosted-2023" && c.files.len() > 1).unwrap();
+    let dir = layout(&shared, case);
+    let (findings, _) = scan(dir.path());
+    for path in [".github/workflows/test_linux_job.yml", ".github/workflows/clang-tidy-linux.yml"] {
+        let sev = |id: &str| -> Vec<Severity> {
+            findings.iter().filter(|f| path_of(f) == path && f.id == id).map(|f| f.severity).collect()
+        };
+        let reach = sev("self-hosted-untrusted-trigger");
+        let persist = sev("privileged-job-persistent-runner");
+        assert!(!reach.is_empty() && reach.iter().all(|s| *s == High), "{path}: {reach:?}");
+        assert!(!persist.is_empty() && persist.iter().all(|s| *s == Medium), "{path}: {persist:?}");
+    }
+}

@@ -73,7 +73,7 @@ impl Audit for CacheAcrossTrust {
                         "job `{}` runs untrusted code under {} and uses a cache ({what}); entries it saves land in the default branch's cache scope that trusted jobs restore",
                         job.id, c.event
                     ))
-                    .at(cx.source(), span, route)
+                    .at(cx.repo, span, route)
                     .build(),
             );
             return;
@@ -98,13 +98,12 @@ impl Audit for CacheAcrossTrust {
                 job.id,
                 facts.privileges.describe()
             ))
-            .at(cx.source(), span, route);
+            .at(cx.repo, span, route);
         if let Some(p) = poisoner
             && let Some(pj) = cx.repo.job(p.at)
         {
-            let src = &cx.repo.files[p.at.file].source;
             f = f.also(
-                src,
+                cx.repo,
                 pj.id_span,
                 format!("jobs.{}", pj.id),
                 format!(

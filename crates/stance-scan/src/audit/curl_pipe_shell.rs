@@ -35,11 +35,7 @@ impl Audit for CurlPipeShell {
                 .severity(severity)
                 .confidence(Confidence::High)
                 .message(format!("a script pipes a download into an interpreter: `{shown}`"))
-                .at(
-                    cx.source(),
-                    cx.source().find_in(script.span, line).unwrap_or(script.span),
-                    script.route.clone(),
-                )
+                .at(cx.repo, cx.find_in(script.span, line).unwrap_or(script.span), script.route.clone())
                 .build(),
         );
     }

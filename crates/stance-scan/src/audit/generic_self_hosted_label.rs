@@ -48,7 +48,7 @@ impl Audit for GenericSelfHostedLabel {
                         job_name(cx, job, origin),
                         runner.describe()
                     ))
-                    .at(&cx.repo.files[origin.file].source, origin.span, origin.route.clone())
+                    .at(cx.repo, origin.span, origin.route.clone())
                     .build(),
             );
         }

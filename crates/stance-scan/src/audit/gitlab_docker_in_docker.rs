@@ -56,7 +56,7 @@ impl Audit for GitlabDockerInDocker {
                     "job `{}` uses service `{}`, which needs a privileged Docker executor ({where_})",
                     job.name, svc.name.text
                 ))
-                .at(cx.source(), svc.name.span, format!("{}.services", job.name))
+                .at(cx.repo, svc.name.span, format!("{}.services", job.name))
                 .build(),
         );
     }

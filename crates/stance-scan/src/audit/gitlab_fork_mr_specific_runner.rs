@@ -49,8 +49,8 @@ impl Audit for GitlabForkMrSpecificRunner {
                     mr.text.chars().take(80).collect::<String>(),
                     tags.join(", ")
                 ))
-                .at(cx.source(), span, format!("{}.tags", job.name))
-                .also(cx.source(), mr.span, format!("{}.rules", job.name), "merge request condition")
+                .at(cx.repo, span, format!("{}.tags", job.name))
+                .also(cx.repo, mr.span, format!("{}.rules", job.name), "merge request condition")
                 .build(),
         );
     }

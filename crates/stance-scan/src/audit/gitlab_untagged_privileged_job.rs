@@ -40,7 +40,7 @@ impl Audit for GitlabUntaggedPrivilegedJob {
                     job.name,
                     facts.privileges.describe()
                 ))
-                .at(cx.source(), job.name_span, job.name.clone())
+                .at(cx.repo, job.name_span, job.name.clone())
                 .build(),
         );
     }

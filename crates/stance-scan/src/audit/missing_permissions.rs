@@ -64,7 +64,7 @@ impl Audit for MissingPermissions {
                 .severity(severity)
                 .confidence(Confidence::High)
                 .message(msg)
-                .at(cx.source(), wf.on_span, "on")
+                .at(cx.repo, wf.on_span, "on")
                 .build(),
         );
     }

@@ -19,6 +19,7 @@ mod generic_self_hosted_label;
 mod gitlab_docker_in_docker;
 mod gitlab_fork_mr_specific_runner;
 mod gitlab_untagged_privileged_job;
+mod hardcoded_secret;
 mod missing_permissions;
 mod mutable_job_image;
 mod no_egress_control;
@@ -89,6 +90,7 @@ pub static REGISTRY: &[&dyn Audit] = &[
     &secrets_on_any_branch_push::SecretsOnAnyBranchPush,
     &missing_permissions::MissingPermissions,
     &curl_pipe_shell::CurlPipeShell,
+    &hardcoded_secret::HardcodedSecret,
     &gitlab_untagged_privileged_job::GitlabUntaggedPrivilegedJob,
     &gitlab_docker_in_docker::GitlabDockerInDocker,
     &gitlab_fork_mr_specific_runner::GitlabForkMrSpecificRunner,
@@ -163,6 +165,12 @@ impl Cx<'_, '_> {
     pub fn source(&self) -> &Source {
         &self.repo.files[self.file].source
     }
+
+    /// The span of the first occurrence of `needle` inside `span`, searched in the
+    /// file `span` belongs to (a GitLab script line may come from an included file).
+    pub fn find_in(&self, span: Span, needle: &str) -> Option<Span> {
+        self.repo.source_of(span).find_in(span, needle)
+    }
 }
 
 /// One audit. Each hook has a default that does nothing; an audit overrides the
@@ -185,6 +193,9 @@ pub trait Audit: Sync + Send {
 
     /// Called once per GitLab job.
     fn gitlab_job(&self, _cx: &Cx<'_, '_>, _job: &GlJob, _facts: &GlFacts, _out: &mut Vec<Finding>) {}
+
+    /// Called once per scanned file, with its text (secrets written in it, …).
+    fn file(&self, _cx: &Cx<'_, '_>, _out: &mut Vec<Finding>) {}
 
     /// Called once per scan, after every file (cross-file audits).
     fn repository(&self, _repo: &Repo<'_>, _out: &mut Vec<Finding>) {}
@@ -237,10 +248,11 @@ impl FindingBuilder {
         self
     }
 
-    /// Sets the primary location; the finding can then be built.
-    pub fn at(self, source: &Source, span: Span, route: impl Into<String>) -> LocatedFinding {
+    /// Sets the primary location; the finding can then be built. The path and
+    /// snippet come from the file the span names, never from the audited file.
+    pub fn at(self, repo: &Repo<'_>, span: Span, route: impl Into<String>) -> LocatedFinding {
         let route = route.into();
-        let loc = source.location(span, route.clone());
+        let loc = repo.source_of(span).location(span, route.clone());
         let primary = Evidence::new(EvidenceKind::Config, route).with_location(loc);
         let mut evidence = vec![primary];
         evidence.extend(self.evidence);
@@ -259,13 +271,13 @@ impl LocatedFinding {
     /// Adds a further location (another file or place involved).
     pub fn also(
         mut self,
-        source: &Source,
+        repo: &Repo<'_>,
         span: Span,
         route: impl Into<String>,
         detail: impl Into<String>,
     ) -> Self {
         let route = route.into();
-        let loc = source.location(span, route.clone());
+        let loc = repo.source_of(span).location(span, route.clone());
         self.b
             .evidence
             .push(Evidence::new(EvidenceKind::Config, route).with_detail(detail).with_location(loc));

@@ -58,7 +58,7 @@ impl Audit for MutableJobImage {
                         facts.privileges.describe(),
                         image.text
                     ))
-                    .at(cx.source(), image.span, route)
+                    .at(cx.repo, image.span, route)
                     .build(),
             );
         }
@@ -82,7 +82,7 @@ impl Audit for MutableJobImage {
                     facts.privileges.describe(),
                     image.text
                 ))
-                .at(cx.source(), image.span, format!("{}.image", job.name))
+                .at(cx.repo, image.span, format!("{}.image", job.name))
                 .build(),
         );
     }

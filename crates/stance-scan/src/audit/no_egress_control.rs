@@ -47,7 +47,7 @@ impl Audit for NoEgressControl {
                     facts.privileges.describe(),
                     runner.describe()
                 ))
-                .at(&cx.repo.files[origin.file].source, origin.span, origin.route.clone())
+                .at(cx.repo, origin.span, origin.route.clone())
                 .build(),
         );
     }

@@ -62,7 +62,7 @@ impl Audit for PersistedCheckoutCredentials {
                     job.id
                 ))
                 .at(
-                    cx.source(),
+                    cx.repo,
                     step.uses.as_ref().map(|u| u.span).unwrap_or(step.span),
                     format!("jobs.{}.steps[{}].uses", job.id, step.index),
                 )

@@ -95,7 +95,7 @@ impl Audit for PrivilegedContainer {
                         },
                         describe(&flags)
                     ))
-                    .at(cx.source(), opts.span, route)
+                    .at(cx.repo, opts.span, route)
                     .build(),
             );
         }
@@ -117,7 +117,7 @@ impl Audit for PrivilegedContainer {
                     .severity(severity)
                     .confidence(confidence)
                     .message(format!("a script runs a container with {} {where_}", describe(&flags)))
-                    .at(cx.source(), script.span, script.route.clone())
+                    .at(cx.repo, script.span, script.route.clone())
                     .build(),
             );
         }

@@ -32,7 +32,6 @@ impl Audit for PrivilegedJobPersistentRunner {
                 || s.uses_action("docker/login-action")
         });
         for (runner, origin) in facts.runners.iter().filter(|(r, _)| r.self_hosted()) {
-            let src = &cx.repo.files[origin.file].source;
             if !runner.persistent() {
                 // Declared or measured single-use: say why nothing is reported above info.
                 if let Some(m) = runner.measured.as_ref().filter(|m| m.level >= Level::L2) {
@@ -47,17 +46,19 @@ impl Audit for PrivilegedJobPersistentRunner {
                                 runner.describe(),
                                 m.level
                             ))
-                            .at(src, origin.span, origin.route.clone())
+                            .at(cx.repo, origin.span, origin.route.clone())
                             .build(),
                     );
                 }
                 continue;
             }
-            let severity = if facts.tier == Tier::Release || facts.untrusted_reachable() {
-                Severity::High
-            } else {
-                Severity::Medium
-            };
+            // High when the job publishes or signs, or when outsiders start it *with* its
+            // secrets (pull_request_target, comments, workflow_run). Fork pull requests run
+            // without secrets: reaching the runner is self-hosted-untrusted-trigger's (high)
+            // finding, and what remains here is the persistence risk (medium).
+            let outsiders = !facts.outsider_events().is_empty();
+            let severity =
+                if facts.tier == Tier::Release || outsiders { Severity::High } else { Severity::Medium };
             let mut confidence = runner.confidence;
             let mut f = finding(&Self::META)
                 .severity(severity)
@@ -79,10 +80,12 @@ impl Audit for PrivilegedJobPersistentRunner {
             if docker_login {
                 f = f.note("`docker login` writes registry credentials to ~/.docker/config.json, which outlives the job on a persistent runner");
             }
-            if facts.untrusted_reachable() {
-                f = f.note("untrusted events also reach this job, so the machine that holds these credentials runs outsiders' work");
+            if outsiders {
+                f = f.note("outsiders can start this job with its credentials (pull_request_target, comments or workflow_run)");
+            } else if facts.untrusted_reachable() {
+                f = f.note("fork pull requests also reach this job (without its secrets), so the machine that holds these credentials in other runs also runs outsiders' work");
             }
-            out.push(f.confidence(confidence).at(src, origin.span, origin.route.clone()).build());
+            out.push(f.confidence(confidence).at(cx.repo, origin.span, origin.route.clone()).build());
         }
     }
 }

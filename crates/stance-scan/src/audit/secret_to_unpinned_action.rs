@@ -75,7 +75,7 @@ impl Audit for SecretToUnpinnedAction {
                         "ref"
                     },
                 ))
-                .at(cx.source(), uses.span, format!("jobs.{}.steps[{}].uses", job.id, step.index))
+                .at(cx.repo, uses.span, format!("jobs.{}.steps[{}].uses", job.id, step.index))
                 .build(),
         );
     }

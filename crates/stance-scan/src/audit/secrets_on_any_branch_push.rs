@@ -46,7 +46,7 @@ impl Audit for SecretsOnAnyBranchPush {
                     facts.privileges.secrets.join(", "),
                     branches.join(", ")
                 ))
-                .at(cx.source(), push.span, "on.push.branches")
+                .at(cx.repo, push.span, "on.push.branches")
                 .build(),
         );
     }

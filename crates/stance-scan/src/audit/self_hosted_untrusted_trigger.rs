@@ -76,7 +76,6 @@ impl Audit for SelfHostedUntrustedTrigger {
             if let Some(c) = &facts.untrusted_checkout {
                 notes.push(format!("the job checks out untrusted code ({}) under {}", c.what, c.event));
             }
-            let src = &cx.repo.files[origin.file].source;
             let mut f = finding(&Self::META)
                 .severity(severity)
                 .confidence(confidence)
@@ -86,7 +85,7 @@ impl Audit for SelfHostedUntrustedTrigger {
                     runner.describe(),
                     events
                 ))
-                .at(src, origin.span, origin.route.clone());
+                .at(cx.repo, origin.span, origin.route.clone());
             for n in notes {
                 f = f.note(n);
             }

@@ -63,7 +63,7 @@ impl Audit for SensitiveHostMount {
                             "job `{}` mounts `{host}` ({what}) into a container {where_}",
                             job.id
                         ))
-                        .at(cx.source(), span, route)
+                        .at(cx.repo, span, route)
                         .build(),
                 );
             }
@@ -88,7 +88,7 @@ impl Audit for SensitiveHostMount {
                         .severity(sev)
                         .confidence(conf)
                         .message(format!("a script mounts `{host}` ({what}) into a container {where_}"))
-                        .at(cx.source(), script.span, script.route.clone())
+                        .at(cx.repo, script.span, script.route.clone())
                         .build(),
                 );
             }

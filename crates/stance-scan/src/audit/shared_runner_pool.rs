@@ -72,8 +72,8 @@ impl Audit for SharedRunnerPool {
                         ujob,
                         usrc.path
                     ))
-                    .at(&repo.files[po.file].source, po.span, po.route.clone())
-                    .also(usrc, uo.span, uo.route.clone(), format!("untrusted job `{ujob}` selects {}", ur.describe()));
+                    .at(repo, po.span, po.route.clone())
+                    .also(repo, uo.span, uo.route.clone(), format!("untrusted job `{ujob}` selects {}", ur.describe()));
                 if pr.facts.trusted_only == Some(true) {
                     f = f.note(
                         "stance.toml declares this pool trusted-only, but an untrusted job can select it",

@@ -67,11 +67,7 @@ impl Audit for TemplateInjection {
                 .message(format!(
                     "`${{{{ {path} }}}}` is expanded into a shell script; a crafted value runs as code"
                 ))
-                .at(
-                    cx.source(),
-                    cx.source().find_in(script.span, written).unwrap_or(script.span),
-                    script.route.clone(),
-                )
+                .at(cx.repo, cx.find_in(script.span, written).unwrap_or(script.span), script.route.clone())
                 .build(),
         );
     }

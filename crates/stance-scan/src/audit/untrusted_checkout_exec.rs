@@ -56,7 +56,7 @@ impl Audit for UntrustedCheckoutExec {
             .severity(severity)
             .confidence(Confidence::High)
             .message(message.clone())
-            .at(cx.source(), c.span, format!("jobs.{}.steps[{}]", job.id, c.step));
+            .at(cx.repo, c.span, format!("jobs.{}.steps[{}]", job.id, c.step));
         if let Some(g) = facts.gate {
             f = f.note(format!("runs need {g}, which lowers the severity by one step"));
         }
@@ -70,7 +70,6 @@ impl Audit for UntrustedCheckoutExec {
             }
             seen.push(*caller);
             let Some(cj) = cx.repo.job(*caller) else { continue };
-            let src = &cx.repo.files[caller.file].source;
             let (span, route) = match (&cj.secrets_inherit, &cj.uses) {
                 (Some(s), _) => (*s, format!("jobs.{}.secrets", cj.id)),
                 (None, Some(u)) => (u.span, format!("jobs.{}.uses", cj.id)),
@@ -88,8 +87,8 @@ impl Audit for UntrustedCheckoutExec {
                         c.event,
                         job.id
                     ))
-                    .at(src, span, route)
-                    .also(cx.source(), c.span, format!("jobs.{}.steps[{}]", job.id, c.step), message.clone())
+                    .at(cx.repo, span, route)
+                    .also(cx.repo, c.span, format!("jobs.{}.steps[{}]", job.id, c.step), message.clone())
                     .build(),
             );
         }
@@ -116,7 +115,7 @@ impl Audit for UntrustedCheckoutExec {
                             kv.value.trim(),
                             if token { " with a caller-supplied token" } else { "" }
                         ))
-                        .at(cx.source(), kv.span, format!("runs.steps[{}].with.{}", step.index, kv.key))
+                        .at(cx.repo, kv.span, format!("runs.steps[{}].with.{}", step.index, kv.key))
                         .build(),
                 );
                 break;

@@ -59,7 +59,7 @@ impl Audit for UntrustedRunnerLabel {
                         "job `{}` takes its runner from `{path}` ({who}); whether that runner is self-hosted cannot be known from the file",
                         job.id
                     ))
-                    .at(&cx.repo.files[e.origin.file].source, e.origin.span, e.origin.route.clone())
+                    .at(cx.repo, e.origin.span, e.origin.route.clone())
                     .build(),
             );
         }

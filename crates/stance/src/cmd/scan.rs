@@ -38,7 +38,9 @@ pub enum ScanFormat {
                   (see docs/audits.md for every audit).\n\n\
                   Inputs: PATH may be a repository (searched for .github/workflows/*.yml, action.yml files, \
                   .gitlab-ci.yml with its local includes, and .github/actionlint.yaml for self-hosted labels) \
-                  or single files. A file that is not valid YAML gives a diagnostic and the scan goes on.\n\n\
+                  or single files. A file that cannot be analysed (invalid YAML, unreadable, not a CI file) and a \
+                  directory that cannot be searched give a diagnostic and the scan goes on; a directory without any CI \
+                  configuration gives a note on stderr.\n\n\
                   Configuration: stance.toml at the root of the first scanned directory, or --config FILE:\n  \
                   [repository] visibility = \"public\" | \"internal\" | \"private\"\n  \
                   [runners.\"LABEL\"] (a label, \"group:NAME\" or a GitLab tag) with ephemeral, egress-restricted, \
@@ -46,11 +48,13 @@ pub enum ScanFormat {
                   [scan] ignore = [{ audit = \"ID\", path = \"FILE or DIR/\", reason = \"...\" }], \
                   self-hosted-labels = [\"LABEL\", ...]\n\n\
                   Inline ignores: a comment `# stance: ignore[audit-id] reason` on the line of a finding or the \
-                  line above it (several ids separated by commas).\n\n\
+                  line above it (several ids separated by commas). The reason is required and the ids must name \
+                  audits; a comment that breaks either rule is a diagnostic and ignores nothing.\n\n\
                   Exit codes: 0 no shown finding at or above --fail-severity; 4 at least one (after \
-                  --min-severity, --min-confidence and ignores); 2 usage errors (bad flags, missing path, invalid \
-                  stance.toml, unreadable --posture directory); 1 runtime errors. Invalid CI files are \
-                  diagnostics, not errors.\n\n\
+                  --min-severity, --min-confidence and ignores); 2 usage errors (bad flags, a PATH that does not \
+                  exist or cannot be read, invalid stance.toml, unreadable --posture directory); 1 runtime errors. \
+                  Diagnostics (invalid or unreadable files and directories inside a scanned directory, bad inline \
+                  ignores) are reported and do not change the exit code.\n\n\
                   Examples:\n  stance scan\n  stance scan --format sarif -o stance.sarif .\n  \
                   stance scan --posture reports/ --min-severity medium\n  stance scan .github/workflows/release.yml"
 )]
@@ -114,17 +118,39 @@ fn parse_confidence(s: &str) -> Result<Confidence, String> {
 pub struct FailAt(pub Option<Severity>);
 
 fn parse_fail(s: &str) -> Result<FailAt, String> {
-    if s.eq_ignore_ascii_case("none") { Ok(FailAt(None)) } else { parse_severity(s).map(|v| FailAt(Some(v))) }
+    if s.eq_ignore_ascii_case("none") {
+        return Ok(FailAt(None));
+    }
+    s.to_ascii_lowercase().parse::<Severity>().map(|v| FailAt(Some(v))).map_err(|_| {
+        // Name every accepted value, `none` included (the severity parser does not know it).
+        let accepted: Vec<&str> =
+            std::iter::once("none").chain(Severity::ALL.iter().map(|s| s.as_str())).collect();
+        format!(
+            "unknown severity `{}` (expected one of: {})",
+            s.chars().take(64).collect::<String>(),
+            accepted.join(", ")
+        )
+    })
+}
+
+/// The usage error for a PATH that cannot be scanned.
+fn path_error(e: stance_scan::discover::DiscoverError) -> CliError {
+    use stance_scan::discover::DiscoverError;
+    let hint = match &e {
+        DiscoverError::Unreadable { .. } => "run as a user who can read it, or pass other paths",
+        _ => "pass a repository directory or CI files",
+    };
+    CliError::usage(e.to_string()).hint(hint)
 }
 
 /// Runs `stance scan`.
 pub fn run(args: Args, io: &mut Io) -> CmdResult {
     let started = Instant::now();
     let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    // A PATH that does not exist or cannot be read at all is a usage error, before anything else.
     for p in &paths {
-        if std::fs::symlink_metadata(p).is_err() {
-            return Err(CliError::usage(format!("no such file or directory: {}", p.display()))
-                .hint("pass a repository directory or CI files"));
+        if let Err(e) = stance_scan::discover::check_path(p) {
+            return Err(path_error(e));
         }
     }
     let config_path =
@@ -156,7 +182,14 @@ pub fn run(args: Args, io: &mut Io) -> CmdResult {
         threads: args.threads,
         ..stance_scan::Options::default()
     };
-    let outcome = stance_scan::scan_paths(&paths, &opts).map_err(|e| CliError::usage(e.to_string()))?;
+    let mut outcome = stance_scan::scan_paths(&paths, &opts).map_err(path_error)?;
+    if let Some(note) = &outcome.nothing_found {
+        io.err(&format!("note: {note}"));
+        // Text on the terminal would show it twice; the JSON/SARIF report and -o files keep it.
+        if args.format == ScanFormat::Text && args.output.is_none() {
+            outcome.notes.retain(|n| n != note);
+        }
+    }
     let fails = args.fail_severity.0.is_some_and(|t| outcome.findings.iter().any(|f| f.severity >= t));
     let generated_at = stance_core::time::format_rfc3339(SystemTime::now());
     let mut report = stance_scan::report(outcome, generated_at, started.elapsed().as_millis() as u64);
