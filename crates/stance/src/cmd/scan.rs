@@ -147,14 +147,14 @@ fn path_error(e: stance_scan::discover::DiscoverError) -> CliError {
 pub fn run(args: Args, io: &mut Io) -> CmdResult {
     let started = Instant::now();
     let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
-    // A PATH that does not exist or cannot be read at all is a usage error, before anything else.
-    for p in &paths {
-        if let Err(e) = stance_scan::discover::check_path(p) {
-            return Err(path_error(e));
-        }
-    }
+    // A PATH that does not exist or cannot be read at all is a usage error, before anything else
+    // (discovery checks each path once; what it finds is scanned below).
+    let found = stance_scan::discover::discover(&paths).map_err(path_error)?;
+    // stance.toml is looked for in the directories named on the command line (discovery knows
+    // which they are; files named directly need no lookup).
+    let dirs: Vec<PathBuf> = found.dirs.iter().map(PathBuf::from).collect();
     let config_path =
-        if args.no_config { None } else { args.config.clone().or_else(|| stance_scan::find_config(&paths)) };
+        if args.no_config { None } else { args.config.clone().or_else(|| stance_scan::find_config(&dirs)) };
     let config =
         match &config_path {
             None => None,
@@ -182,7 +182,7 @@ pub fn run(args: Args, io: &mut Io) -> CmdResult {
         threads: args.threads,
         ..stance_scan::Options::default()
     };
-    let mut outcome = stance_scan::scan_paths(&paths, &opts).map_err(path_error)?;
+    let mut outcome = stance_scan::scan_discovered(found, &opts);
     if let Some(note) = &outcome.nothing_found {
         io.err(&format!("note: {note}"));
         // Text on the terminal would show it twice; the JSON/SARIF report and -o files keep it.
