@@ -156,8 +156,13 @@ pub fn check_path(p: &Path) -> Result<PathKind, DiscoverError> {
 /// directory becomes a diagnostic.
 pub fn discover(paths: &[PathBuf]) -> Result<Discovery, DiscoverError> {
     let mut d = Discovery::default();
-    for p in paths {
-        match check_path(p)? {
+    // Checking a path costs two system calls; a long list of files (`xargs`) is checked in
+    // parallel, and the first bad path in the order given is the one reported.
+    let threads =
+        if paths.len() > 64 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { 1 };
+    let kinds = crate::parallel(paths, threads, |p| check_path(p));
+    for (p, kind) in paths.iter().zip(kinds) {
+        match kind? {
             PathKind::File => d.inputs.push(Input {
                 path: p.clone(),
                 display: p.display().to_string(),

@@ -105,7 +105,23 @@ fn read_input(input: &Input, limits: &Limits) -> Result<String, Diagnostic> {
         column,
     };
     let cannot = |e: std::io::Error| diag(format!("cannot read ({})", discover::reason(&e)), None, None);
-    let meta = std::fs::metadata(&input.path).map_err(cannot)?;
+    // One open, then the type and size of what was opened: discovery saw a regular file, and a
+    // name swapped since for a FIFO or a terminal neither blocks (non-blocking) nor becomes our
+    // controlling terminal, and is closed unread. A file found by walking a directory is never
+    // reached through a symlink; a path named on the command line is followed once.
+    use rustix::fs::OFlags;
+    use std::io::Read as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut flags = OFlags::NONBLOCK | OFlags::NOCTTY;
+    if input.root.is_some() {
+        flags |= OFlags::NOFOLLOW;
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits() as i32)
+        .open(&input.path)
+        .map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
     if !meta.is_file() {
         return Err(diag("not a regular file; not read".into(), None, None));
     }
@@ -114,10 +130,7 @@ fn read_input(input: &Input, limits: &Limits) -> Result<String, Diagnostic> {
         return Err(diag(e.to_string(), None, None));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
-    use std::io::Read as _;
-    std::fs::File::open(&input.path)
-        .and_then(|f| f.take(limits.max_bytes as u64 + 1).read_to_end(&mut bytes))
-        .map_err(cannot)?;
+    file.take(limits.max_bytes as u64 + 1).read_to_end(&mut bytes).map_err(cannot)?;
     match yaml::decode(&bytes, limits) {
         Ok(_) => String::from_utf8(bytes).map_err(|_| diag("file is not valid UTF-8".into(), None, None)),
         Err(e) => Err(diag(e.to_string(), e.line(), e.column())),

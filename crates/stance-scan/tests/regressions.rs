@@ -68,6 +68,21 @@ fn scan_passes_when_a_path_named_on_the_command_line_is_missing_or_not_a_file() 
 }
 
 #[test]
+fn a_long_list_of_paths_reports_the_first_bad_one_in_the_order_given() {
+    // Long lists (xargs) are checked in parallel; the error is still the first in order.
+    let dir = repo(&[("a.yml", "on: push\njobs: {}\n")]);
+    let good = dir.path().join("a.yml");
+    let mut paths = vec![good.clone(); 100];
+    paths[70] = dir.path().join("missing-70.yml");
+    paths[90] = dir.path().join("missing-90.yml");
+    let e = scan_paths(&paths, &Options::default()).unwrap_err();
+    assert!(e.to_string().contains("missing-70.yml"), "{e}");
+    // The same file named many times is scanned once.
+    let out = scan_paths(&vec![good; 100], &Options::default()).unwrap();
+    assert_eq!(out.info.files.len(), 1, "{:?}", out.info.files);
+}
+
+#[test]
 fn scan_passes_when_a_workflow_is_a_symlink_it_does_not_follow() {
     // Skipping a symlinked workflow silently hid it; it is not followed, and the scan says so.
     let dir = repo(&[("elsewhere.yml", "on: push\njobs: {}\n")]);
@@ -81,6 +96,46 @@ fn scan_passes_when_a_workflow_is_a_symlink_it_does_not_follow() {
         d.iter().any(|d| d.path == ".github/workflows/linked.yml" && d.message.contains("symbolic link")),
         "{d:?}"
     );
+}
+
+#[test]
+fn scan_reads_a_file_swapped_after_discovery_without_following_or_blocking() {
+    // Discovery saw regular files; by the time they are read one walked file has become a
+    // symlink and a named one a FIFO. The symlink is not followed (the target's finding would
+    // show), and the FIFO is neither waited on nor read: both become diagnostics.
+    use stance_scan::discover::{FileKind, Input};
+    let dir = repo(&[(
+        "elsewhere.yml",
+        "on: pull_request_target\njobs: {a: {runs-on: [self-hosted], steps: [{run: make}]}}\n",
+    )]);
+    let wf = dir.path().join(".github/workflows");
+    std::fs::create_dir_all(&wf).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("elsewhere.yml"), wf.join("linked.yml")).unwrap();
+    let fifo = dir.path().join("pipe.yml");
+    let have_fifo = std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+    let mut inputs = vec![Input {
+        path: wf.join("linked.yml"),
+        display: ".github/workflows/linked.yml".into(),
+        kind: FileKind::Workflow,
+        root: Some(dir.path().to_path_buf()),
+    }];
+    if have_fifo {
+        inputs.push(Input { path: fifo, display: "pipe.yml".into(), kind: FileKind::Detect, root: None });
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(stance_scan::scan(inputs, &Options { min_severity: None, ..Options::default() }));
+    });
+    let out = rx.recv_timeout(std::time::Duration::from_secs(20)).expect("the scan blocked on a FIFO");
+    assert!(out.findings.is_empty() && out.info.files.is_empty(), "{:?}", out.findings);
+    let d = &out.info.diagnostics;
+    assert!(
+        d.iter().any(|d| d.path == ".github/workflows/linked.yml" && d.message.starts_with("cannot read")),
+        "{d:?}"
+    );
+    if have_fifo {
+        assert!(d.iter().any(|d| d.path == "pipe.yml" && d.message.contains("not a regular file")), "{d:?}");
+    }
 }
 
 // ---- 2. GitLab findings point at the wrong file ----------------------------------
