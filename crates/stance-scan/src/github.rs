@@ -262,15 +262,23 @@ impl Step {
         })
     }
 
-    /// A short label for messages: the name, the action, or `step N`.
+    /// The step for messages: ``step `name` ``, ``step `action@ref` ``, or
+    /// ``step N (`first line of the script`)``.
     pub fn label(&self) -> String {
         if let Some(n) = &self.name {
-            return n.clone();
+            return format!("step `{n}`");
         }
         if let Some(u) = &self.uses {
-            return u.text.clone();
+            return format!("step `{}`", u.text);
         }
-        format!("step {}", self.index + 1)
+        let n = self.index + 1;
+        match self.run.as_ref().and_then(|r| r.text.lines().map(str::trim).find(|l| !l.is_empty())) {
+            Some(line) if line.chars().count() > 40 => {
+                format!("step {n} (`{}…`)", line.chars().take(40).collect::<String>())
+            }
+            Some(line) => format!("step {n} (`{line}`)"),
+            None => format!("step {n}"),
+        }
     }
 }
 
@@ -609,6 +617,8 @@ mod tests {
         assert_eq!(job.container.as_ref().unwrap().options.as_ref().unwrap().text, "--privileged");
         assert_eq!(job.steps[0].action(), Some(("actions/checkout", Some("v4"))));
         assert!(job.steps[0].uses_action("actions/checkout"));
+        assert_eq!(job.steps[0].label(), "step `actions/checkout@v4`");
+        assert_eq!(job.steps[1].label(), "step 2 (`make`)");
         let vals = job.matrix.as_ref().unwrap().values("os").unwrap();
         assert_eq!(vals, [serde_json::json!("b"), serde_json::json!("c")]);
         assert_eq!(wf.permissions.as_ref().unwrap().level("contents"), "read");

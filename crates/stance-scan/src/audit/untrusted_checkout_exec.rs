@@ -39,7 +39,7 @@ impl Audit for UntrustedCheckoutExec {
         let exec = c
             .executed_by
             .and_then(|i| job.steps.get(i))
-            .map(|s| format!(", then runs it in step `{}`", s.label()))
+            .map(|s| format!(", then runs it in {}", s.label()))
             .unwrap_or_default();
         let what = if p.privileged() {
             p.describe()
