@@ -46,7 +46,7 @@ say "cargo fmt --check"
 cargo fmt --all -- --check
 
 say "cargo clippy (all targets, warnings are errors)"
-cargo clippy --workspace --all-targets --quiet -- -D warnings
+cargo clippy --workspace --all-targets -- -D warnings
 
 say "cargo nextest run (workspace)"
 # Tests that skip (no root, no shared corpus outside CI) record why here; listed at the end.

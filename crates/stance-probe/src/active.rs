@@ -108,7 +108,7 @@ pub fn metadata(addr: &str, timeout: Duration) -> Attempt {
     attempt
 }
 
-/// `addr` with port 80 added when it has none (`169.254.169.254` style addresses, `[v6]`, names).
+/// `addr` with port 80 added when it has none (a bare IPv4 address, `[v6]`, or a name).
 pub fn metadata_target(addr: &str) -> String {
     if addr.parse::<SocketAddr>().is_ok() {
         addr.to_string()
