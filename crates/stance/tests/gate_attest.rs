@@ -224,3 +224,65 @@ fn the_signing_key_is_stance_s_own_input() {
     let o = stance(d, &["gate", "--report", "l3.json", "--tier", "release", "--key", "k.key", "--", "true"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// The posture report inside an `.intoto.jsonl` envelope.
+fn attested_report(line: &str) -> serde_json::Value {
+    use base64::Engine as _;
+    let env: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
+    let payload = base64::engine::general_purpose::STANDARD.decode(env["payload"].as_str().unwrap()).unwrap();
+    let st: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+    st["predicate"]["report"].clone()
+}
+
+fn outcome_of<'a>(report: &'a serde_json::Value, id: &str) -> &'a str {
+    let f = report["findings"].as_array().unwrap().iter().find(|f| f["id"] == id).unwrap();
+    f["outcome"].as_str().unwrap()
+}
+
+// Review: `attest` without --report probed with defaults of its own and counted its own
+// --key-env key as a long-lived secret of the job, so it signed a lower level than gate would.
+#[test]
+fn attest_of_the_live_probe_does_not_count_its_key_as_the_job_s_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    reports(d);
+    let pem = std::fs::read_to_string(d.join("k.key")).unwrap();
+    let run = |args: &[&str]| {
+        stance_testkit::clean_command(env!("CARGO_BIN_EXE_stance"))
+            .current_dir(d)
+            .env("STANCE_SIGNING_KEY", &pem)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // The probe alone sees the key in the environment as a secret (so the check below can fail).
+    let o = run(&["probe", "--no-secret-scan", "--format", "json"]);
+    let probed: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        outcome_of(&probed, "long-lived-secrets-in-env"),
+        "fail",
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // attest takes the probe flags and leaves its own key out.
+    let o = run(&["attest", "--key-env", "STANCE_SIGNING_KEY", "--no-secret-scan"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let attested = attested_report(&String::from_utf8_lossy(&o.stdout));
+    assert_ne!(outcome_of(&attested, "long-lived-secrets-in-env"), "fail", "{attested:#}");
+    assert_eq!(outcome_of(&attested, "secrets-in-logs"), "unknown", "--no-secret-scan was not applied");
+    // Probe flags with --report would be ignored: a usage error.
+    let o = run(&["attest", "--key-env", "STANCE_SIGNING_KEY", "--report", "l3.json", "--no-secret-scan"]);
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+// Review: with nothing after `--`, gate probed the machine (and wrote --report-out) before
+// saying that CMD was missing.
+#[test]
+fn gate_without_a_command_stops_before_probing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = stance(d, &["gate", "--tier", "build", "--report-out", "r.json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no command to run"));
+    assert!(!d.join("r.json").exists(), "gate probed before checking its command");
+}

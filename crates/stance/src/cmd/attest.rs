@@ -45,6 +45,10 @@ pub struct Args {
     /// Also write a Sigstore bundle (v0.3, public-key hint = key id) to FILE.
     #[arg(long, value_name = "FILE")]
     pub bundle: Option<PathBuf>,
+
+    /// Without --report: what to probe and how (the flags of `stance probe`).
+    #[command(flatten)]
+    pub probe: crate::cmd::probe::ProbeFlags,
 }
 
 /// Parses a tier name.
@@ -56,8 +60,19 @@ pub fn parse_tier(s: &str) -> Result<Tier, String> {
 pub fn run(args: Args, io: &mut Io) -> CmdResult {
     let key = load_signing_key(args.key.as_deref(), args.key_env.as_deref())?;
     let report = match &args.report {
+        Some(_) if args.probe.any_set() => {
+            return Err(CliError::usage(
+                "probe flags apply only without --report (stance attests the live probe)",
+            ));
+        }
         Some(path) => read_report(path)?,
-        None => live_report()?,
+        None => {
+            // The signing key is stance's own input, not a secret of the job.
+            let own: Vec<String> = args.key_env.iter().cloned().collect();
+            let report = args.probe.probe_excluding(&own)?;
+            serde_json::to_value(&report)
+                .map_err(|e| CliError::runtime(format!("cannot serialise the report: {e}")))?
+        }
     };
 
     let policy = match args.tier {
@@ -165,16 +180,6 @@ fn check_level_matches_findings(report: &serde_json::Value) -> Result<(), CliErr
         .hint("attest a report exactly as `stance probe --format json` wrote it"));
     }
     Ok(())
-}
-
-/// Probes this machine with the default options and returns the report as JSON.
-pub fn live_report() -> Result<serde_json::Value, CliError> {
-    let report = stance_probe::probe_within(
-        stance_probe::Host::live(),
-        stance_probe::ProbeOptions::default(),
-        std::time::Duration::from_secs(30),
-    );
-    serde_json::to_value(&report).map_err(|e| CliError::runtime(format!("cannot serialise the report: {e}")))
 }
 
 fn attest_error(e: AttestError) -> CliError {

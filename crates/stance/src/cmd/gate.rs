@@ -85,11 +85,15 @@ pub fn run(args: Args, io: &mut Io) -> CmdResult {
     // The signing key is stance's own input, not the job's: the probe does not count it as a
     // secret in the job environment, and the gated command does not get it.
     let own: Vec<String> = args.key_env.iter().cloned().collect();
-    let Some((eval, report)) = check::evaluate_excluding(&args.check, &own, io)? else { return Ok(Exit::OK) };
-    let Some((program, rest)) = args.command.split_first() else {
+    // A missing CMD is a usage error before anything is probed (only --print-policy needs none).
+    if args.command.is_empty() && !args.check.print_policy {
         return Err(CliError::usage(
             "no command to run: put it after `--` (stance gate --tier T -- CMD ARGS...)",
         ));
+    }
+    let Some((eval, report)) = check::evaluate_excluding(&args.check, &own, io)? else { return Ok(Exit::OK) };
+    let Some((program, rest)) = args.command.split_first() else {
+        return Err(CliError::usage("no command to run"));
     };
     let shown = program.to_string_lossy().into_owned();
     check::step_summary(&args.check, &eval, "gate", io)?;

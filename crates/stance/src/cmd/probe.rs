@@ -49,8 +49,8 @@ pub struct Args {
     pub probe: ProbeFlags,
 }
 
-/// The flags that shape a live probe, shared by `probe`, `check` and `gate`.
-#[derive(Debug, Default, clap::Args)]
+/// The flags that shape a live probe, shared by `probe`, `check`, `gate` and `attest`.
+#[derive(Debug, clap::Args)]
 pub struct ProbeFlags {
     /// Probe the file tree at DIR (a mounted image or chroot) offline instead of the live machine.
     #[arg(long, value_name = "DIR")]
