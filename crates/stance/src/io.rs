@@ -2,7 +2,9 @@
 //! values from it first: the last line of defence behind evidence that never
 //! carries values.
 
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 
 use stance_core::redact::Scrubber;
 
@@ -50,9 +52,14 @@ impl Io {
 
     /// Writes scrubbed text to stdout.
     pub fn out(&self, text: &str) -> Result<(), CliError> {
-        let clean = self.scrub(text);
+        self.out_raw(&self.scrub(text))
+    }
+
+    /// Writes text to stdout as it is: only for bytes that must not change (a signed
+    /// envelope, whose content was checked before signing).
+    pub fn out_raw(&self, text: &str) -> Result<(), CliError> {
         let mut stdout = std::io::stdout().lock();
-        match stdout.write_all(clean.as_bytes()).and_then(|()| stdout.flush()) {
+        match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
             Ok(()) => Ok(()),
             // A closed pipe (`stance probe | head`) is not an error worth reporting.
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
@@ -66,14 +73,55 @@ impl Io {
         let _ = writeln!(std::io::stderr().lock(), "{clean}");
     }
 
-    /// Scrubs text without writing it (for files the command writes): known values first,
-    /// then anything the secret patterns recognise (a token given only as an argument).
-    pub fn scrub<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
-        match self.scrubber.scrub(text) {
-            std::borrow::Cow::Borrowed(b) => stance_secrets::PatternSet::builtin().redact(b),
-            std::borrow::Cow::Owned(o) => {
-                std::borrow::Cow::Owned(stance_secrets::PatternSet::builtin().redact(&o).into_owned())
+    /// Writes a command's result, scrubbed once: to FILE when `-o FILE` was given, otherwise to
+    /// stdout (`Channel::Out`) or, for `gate`, whose stdout belongs to CMD, stderr.
+    pub fn emit(&self, file: Option<&Path>, channel: Channel, text: &str) -> Result<(), CliError> {
+        let clean = self.scrub(text);
+        match (file, channel) {
+            (Some(path), _) => std::fs::write(path, clean.as_bytes())
+                .map_err(|e| CliError::runtime(format!("cannot write {}: {e}", path.display()))),
+            (None, Channel::Out) => self.out_raw(&clean),
+            (None, Channel::Err) => {
+                let _ = writeln!(std::io::stderr().lock(), "{}", clean.trim_end());
+                Ok(())
             }
         }
     }
+
+    /// Appends scrubbed Markdown to the file named by `$GITHUB_STEP_SUMMARY` (for `--summary`);
+    /// without that variable, says so on stderr and writes nothing.
+    pub fn append_step_summary(&self, markdown: &str) -> Result<(), CliError> {
+        let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else {
+            self.err("stance: note: --summary given but $GITHUB_STEP_SUMMARY is not set; no summary written");
+            return Ok(());
+        };
+        std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(self.scrub(markdown).as_bytes()))
+            .map_err(|e| CliError::runtime(format!("cannot append to $GITHUB_STEP_SUMMARY: {e}")))
+    }
+
+    /// Scrubs text without writing it: known values first, then anything the secret patterns
+    /// recognise (a token given only as an argument).
+    pub fn scrub<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let patterns = stance_secrets::PatternSet::builtin();
+        match self.scrubber.scrub(text) {
+            Cow::Borrowed(b) => patterns.redact(b),
+            Cow::Owned(o) => match patterns.redact(&o) {
+                Cow::Borrowed(_) => Cow::Owned(o),
+                Cow::Owned(twice) => Cow::Owned(twice),
+            },
+        }
+    }
+}
+
+/// Where a command's result goes when it is not written to a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    /// Standard output.
+    Out,
+    /// Standard error (the result of `gate`, whose standard output is its command's).
+    Err,
 }

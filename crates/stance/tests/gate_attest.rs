@@ -286,3 +286,29 @@ fn gate_without_a_command_stops_before_probing() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("no command to run"));
     assert!(!d.join("r.json").exists(), "gate probed before checking its command");
 }
+
+// Review: the envelope on stdout went through the output scrubber, which could only have broken
+// its signature; now nothing secret-shaped is signed in the first place, and the envelope is
+// written as signed.
+#[test]
+fn attest_refuses_a_report_holding_a_token_and_writes_envelopes_unaltered() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    reports(d);
+    let token = format!("ghp_{}{}", "BKkWQENix2VWeAv6YV5R", "AxUN8DXFT6JYQPLT");
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("l3.json")).unwrap()).unwrap();
+    v["findings"][0]["message"] = serde_json::json!(format!("left in the log: {token}"));
+    std::fs::write(d.join("leaky.json"), v.to_string()).unwrap();
+    let o = stance(d, &["attest", "--report", "leaky.json", "--key", "k.key"]);
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.stdout.is_empty());
+    let all = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(!all.contains(&token) && all.contains("not signed"), "{all}");
+    // A clean report: stdout is byte for byte the envelope written with -o, and it verifies.
+    let o = stance(d, &["attest", "--report", "l3.json", "--key", "k.key"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::write(d.join("stdout.jsonl"), &o.stdout).unwrap();
+    let o = stance(d, &["verify", "stdout.jsonl", "--key", "k.pub"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+}

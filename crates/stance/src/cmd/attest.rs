@@ -80,10 +80,12 @@ pub fn run(args: Args, io: &mut Io) -> CmdResult {
         None => None,
     };
     let subjects = subject_digests(&args.subject)?;
-    let (line, envelope, policy) = sign(report, args.tier, policy, subjects, &key)?;
+    let (line, envelope, policy) = sign(report, args.tier, policy, subjects, &key, io)?;
     match &args.output {
         Some(path) => write_file(path, &line)?,
-        None => io.out(&line)?,
+        // Signed bytes are written as they are: scrubbing could only break the signature, and
+        // `sign` refused a report with anything secret-shaped in it.
+        None => io.out_raw(&line)?,
     }
     let req_policy = policy;
     if let Some(path) = &args.bundle {
@@ -157,8 +159,17 @@ pub fn sign(
     policy: Option<PolicyResult>,
     subjects: Vec<ArtifactDigest>,
     key: &stance_attest::SigningKey,
+    io: &Io,
 ) -> Result<(String, stance_attest::Envelope, Option<PolicyResult>), CliError> {
     check_level_matches_findings(&report)?;
+    // Every other output is scrubbed as it is written; an envelope cannot be (its payload is
+    // base64 and its signature covers it), so what would be scrubbed is refused before signing.
+    if let std::borrow::Cow::Owned(_) = io.scrub(&report.to_string()) {
+        return Err(CliError::usage(
+            "the report holds a secret value or text shaped like a token; it is not signed",
+        )
+        .hint("attest a report exactly as `stance probe --format json` wrote it"));
+    }
     let mut req = AttestRequest::new(report);
     req.tier = tier;
     req.policy = policy;

@@ -2,7 +2,7 @@
 //! against the policy of a job tier. The flags shared with `stance gate` live in
 //! [`CheckOptions`]; [`evaluate`] is the decision both commands make.
 
-use std::io::{Read as _, Write as _};
+use std::io::Read as _;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
@@ -16,7 +16,7 @@ use stance_policy::{
 };
 
 use crate::exit::{CliError, CmdResult, Exit};
-use crate::io::Io;
+use crate::io::{Channel, Io};
 
 /// Report files larger than this are refused.
 const MAX_REPORT_BYTES: u64 = 64 << 20;
@@ -119,12 +119,11 @@ pub struct Args {
 /// Runs `stance check`.
 pub fn run(args: Args, io: &mut Io) -> CmdResult {
     let Some((eval, _report)) = evaluate(&args.check, io)? else { return Ok(Exit::OK) };
-    let text = scrub(io, &stance_policy::render::render(&eval, args.format, "check"));
-    match &args.output {
-        Some(path) => std::fs::write(path, text.as_bytes())
-            .map_err(|e| CliError::runtime(format!("cannot write {}: {e}", path.display())))?,
-        None => io.out(&text)?,
-    }
+    io.emit(
+        args.output.as_deref(),
+        Channel::Out,
+        &stance_policy::render::render(&eval, args.format, "check"),
+    )?;
     step_summary(&args.check, &eval, "check", io)?;
     Ok(if eval.allowed() { Exit::OK } else { Exit::POSTURE })
 }
@@ -180,9 +179,7 @@ pub fn evaluate_excluding(
         None => (opts.probe.probe_excluding(exclude_env)?, "live probe".to_string()),
     };
     if let Some(path) = &opts.report_out {
-        let json = scrub(io, &stance_core::render::json(&report));
-        std::fs::write(path, json.as_bytes())
-            .map_err(|e| CliError::runtime(format!("cannot write {}: {e}", path.display())))?;
+        io.emit(Some(path), Channel::Out, &stance_core::render::json(&report))?;
     }
     let env = JobEnv::from_process();
     let eval = stance_policy::check(CheckRequest {
@@ -216,17 +213,7 @@ pub fn step_summary(opts: &CheckOptions, eval: &Evaluation, command: &str, io: &
     if !opts.summary {
         return Ok(());
     }
-    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else {
-        io.err("stance: note: --summary given but $GITHUB_STEP_SUMMARY is not set; no summary written");
-        return Ok(());
-    };
-    let md = scrub(io, &stance_policy::render::render(eval, Format::Markdown, command));
-    std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(&path)
-        .and_then(|mut f| f.write_all(md.as_bytes()))
-        .map_err(|e| CliError::runtime(format!("cannot append to $GITHUB_STEP_SUMMARY: {e}")))
+    io.append_step_summary(&stance_policy::render::render(eval, Format::Markdown, command))
 }
 
 fn policy_error(e: PolicyError) -> CliError {
@@ -268,9 +255,4 @@ fn read_report(path: &PathBuf) -> Result<Report, CliError> {
     let text =
         String::from_utf8(buf).map_err(|_| CliError::usage(format!("--report {shown} is not UTF-8")))?;
     Report::from_json(&text).map_err(|e| CliError::usage(format!("--report {shown}: {e}")))
-}
-
-/// Scrubs known values, then anything shaped like a secret.
-pub fn scrub(io: &Io, text: &str) -> String {
-    io.scrub(text).into_owned()
 }

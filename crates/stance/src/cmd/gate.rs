@@ -17,7 +17,7 @@ use stance_policy::eval::Evaluation;
 
 use crate::cmd::check::{self, CheckOptions};
 use crate::exit::{CliError, CmdResult, Exit};
-use crate::io::Io;
+use crate::io::{Channel, Io};
 
 /// Flags of `stance gate`.
 #[derive(Debug, clap::Args)]
@@ -110,12 +110,7 @@ pub fn run(args: Args, io: &mut Io) -> CmdResult {
     } else {
         stance_policy::render::render(&eval, args.format, "gate")
     };
-    let decision = check::scrub(io, &decision);
-    match &args.output {
-        Some(path) => std::fs::write(path, decision.as_bytes())
-            .map_err(|e| CliError::runtime(format!("cannot write {}: {e}", path.display())))?,
-        None => io.err(decision.trim_end()),
-    }
+    io.emit(args.output.as_deref(), Channel::Err, &decision)?;
     if !eval.allowed() {
         io.err(&format!(
             "stance gate: refusing to run `{shown}`: the posture does not meet the policy of tier {}",
@@ -143,7 +138,7 @@ fn attest(
         .map_err(|e| CliError::runtime(format!("cannot serialise the report: {e}")))?;
     let subjects = crate::cmd::attest::subject_digests(subjects)?;
     let policy = crate::cmd::attest::policy_result(eval);
-    let (line, _, _) = crate::cmd::attest::sign(value, Some(eval.tier), Some(policy), subjects, key)?;
+    let (line, _, _) = crate::cmd::attest::sign(value, Some(eval.tier), Some(policy), subjects, key, io)?;
     std::fs::write(path, line.as_bytes())
         .map_err(|e| CliError::runtime(format!("cannot write {}: {e}", path.display())))?;
     io.err(&format!("stance gate: attestation written to {} (key id {})", path.display(), key.key_id()));

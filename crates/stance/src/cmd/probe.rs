@@ -1,6 +1,5 @@
 //! `stance probe`: measure the machine this job runs on and print a posture report.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
@@ -10,7 +9,7 @@ use stance_core::render::{self, Format};
 use stance_probe::{Host, ProbeOptions};
 
 use crate::exit::{CliError, CmdResult, Exit};
-use crate::io::Io;
+use crate::io::{Channel, Io};
 
 /// Flags of `stance probe`.
 #[derive(Debug, clap::Args)]
@@ -224,31 +223,10 @@ pub fn run(args: Args, io: &mut Io) -> CmdResult {
         rules: &Catalog,
     };
     let text = render::render(&report, args.format, &opts_render);
-    let text = scrub_patterns(io, &text);
-    match &args.output {
-        Some(path) => std::fs::write(path, text.as_bytes())
-            .map_err(|e| CliError::runtime(format!("cannot write {}: {e}", path.display())))?,
-        None => io.out(&text)?,
-    }
+    io.emit(args.output.as_deref(), Channel::Out, &text)?;
     if args.summary {
-        match std::env::var_os("GITHUB_STEP_SUMMARY") {
-            Some(path) => {
-                let md = render::render(
-                    &report,
-                    Format::Markdown,
-                    &render::Options { verbose: false, color: false, rules: &Catalog },
-                );
-                let md = scrub_patterns(io, &md);
-                std::fs::OpenOptions::new()
-                    .append(true)
-                    .create(true)
-                    .open(&path)
-                    .and_then(|mut f| f.write_all(md.as_bytes()))
-                    .map_err(|e| CliError::runtime(format!("cannot append to $GITHUB_STEP_SUMMARY: {e}")))?;
-            }
-            None => io
-                .err("stance: note: --summary given but $GITHUB_STEP_SUMMARY is not set; no summary written"),
-        }
+        let plain = render::Options { verbose: false, color: false, rules: &Catalog };
+        io.append_step_summary(&render::render(&report, Format::Markdown, &plain))?;
     }
     if let (Some(min), Some(p)) = (args.min_level, &report.posture)
         && p.level < min
@@ -257,9 +235,4 @@ pub fn run(args: Args, io: &mut Io) -> CmdResult {
         return Ok(Exit::POSTURE);
     }
     Ok(Exit::OK)
-}
-
-/// Scrubs known values, then anything shaped like a secret.
-fn scrub_patterns(io: &Io, text: &str) -> String {
-    io.scrub(text).into_owned()
 }

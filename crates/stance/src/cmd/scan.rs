@@ -10,7 +10,7 @@ use stance_scan::config::Config;
 use stance_scan::posture::PostureEvidence;
 
 use crate::exit::{CliError, CmdResult, Exit};
-use crate::io::Io;
+use crate::io::{Channel, Io};
 
 /// Output formats of `stance scan`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -206,10 +206,6 @@ pub fn run(args: Args, io: &mut Io) -> CmdResult {
         ScanFormat::Sarif => stance_scan::render::sarif::render(&report),
         ScanFormat::Gitlab => stance_scan::render::gitlab::render(&report),
     };
-    match &args.output {
-        Some(path) => std::fs::write(path, io.scrub(&text).as_bytes())
-            .map_err(|e| CliError::runtime(format!("cannot write {}: {e}", path.display())))?,
-        None => io.out(&text)?,
-    }
+    io.emit(args.output.as_deref(), Channel::Out, &text)?;
     Ok(if fails { Exit::FINDINGS } else { Exit::OK })
 }
