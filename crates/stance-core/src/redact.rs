@@ -182,14 +182,19 @@ impl Scrubber {
     }
 }
 
-/// How the output formats may write `v`: JSON string escaping, GitHub workflow-command
-/// escaping (message and property), Markdown table cells.
+/// How the output formats may write `v`: JSON string escaping, and the escapes of the text,
+/// GitHub workflow-command (message and property) and Markdown table renderers, which are
+/// called here so that this list cannot drift from what they print.
 fn escaped_forms(v: &str) -> Vec<String> {
+    use crate::render;
     let json = serde_json::to_string(v).map(|q| q[1..q.len() - 1].to_string()).unwrap_or_default();
-    let gh = v.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
-    let gh_prop = gh.replace(':', "%3A").replace(',', "%2C");
-    let md = v.replace('|', "\\|");
-    vec![json, gh, gh_prop, md]
+    vec![
+        json,
+        render::clean(v).into_owned(),
+        render::escape_data(v),
+        render::escape_property(v),
+        render::escape_cell(v),
+    ]
 }
 
 /// Removes the userinfo (`user:password@`) from a URL-like string.
@@ -223,7 +228,12 @@ mod tests {
         let json = serde_json::to_string("pa\"ss|wo:rd,%x\nyz").unwrap();
         assert_eq!(s.scrub(&json), "\"[REDACTED]\"");
         assert_eq!(s.scrub("pa\"ss|wo%3Ard%2C%25x%0Ayz"), "[REDACTED]");
-        assert_eq!(s.scrub("pa\"ss\\|wo:rd,%x yz"), "pa\"ss\\|wo:rd,%x yz");
+        // The Markdown table cell (`|` escaped, the newline a space) and the text renderer's
+        // escaped control character.
+        assert_eq!(s.scrub("pa\"ss\\|wo:rd,%x yz"), "[REDACTED]");
+        assert_eq!(s.scrub("pa\"ss|wo:rd,%x\\nyz"), "[REDACTED]");
+        // A form no renderer produces is left alone.
+        assert_eq!(s.scrub("pa\"ss|wo:rd,%x-yz"), "pa\"ss|wo:rd,%x-yz");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use stance_core::model::Outcome;
-use stance_core::render::{Format, escape_cell, escape_data, escape_property, level_name};
+use stance_core::render::{Format, clean, escape_cell, escape_data, escape_property, level_name};
 
 use crate::config::PolicySource;
 use crate::eval::{Blocker, Decision, Evaluation, RequiredBy};
@@ -60,12 +60,13 @@ pub fn headline(eval: &Evaluation) -> String {
 }
 
 /// Writes `text` word-wrapped at `width`: the first line after `first`, the
-/// others indented to the same column.
+/// others indented to the same column. Control characters (observed data may carry
+/// terminal escapes) are shown escaped.
 fn wrap(out: &mut String, first: &str, text: &str, width: usize) {
     let indent = " ".repeat(first.chars().count());
     let mut prefix = first;
     let mut line = String::new();
-    for word in text.split_whitespace() {
+    for word in text.split_whitespace().map(clean) {
         if !line.is_empty() && indent.len() + line.len() + 1 + word.len() > width {
             let _ = writeln!(out, "{prefix}{line}");
             prefix = &indent;
@@ -74,7 +75,7 @@ fn wrap(out: &mut String, first: &str, text: &str, width: usize) {
         if !line.is_empty() {
             line.push(' ');
         }
-        line.push_str(word);
+        line.push_str(&word);
     }
     if !line.is_empty() {
         let _ = writeln!(out, "{prefix}{line}");
@@ -106,8 +107,8 @@ fn text(eval: &Evaluation, command: &str) -> String {
         level_name(eval.measured_level),
         eval.effective_level
     );
-    let _ = writeln!(out, "  policy: {}", policy_name(&eval.policy.source));
-    let _ = writeln!(out, "  report: {} ({})", eval.report.source, eval.report.generated_at);
+    let _ = writeln!(out, "  policy: {}", clean(&policy_name(&eval.policy.source)));
+    let _ = writeln!(out, "  report: {} ({})", clean(&eval.report.source), clean(&eval.report.generated_at));
     if !eval.reasons.is_empty() {
         let _ = writeln!(out, "\nWhy:");
         for r in &eval.reasons {
@@ -214,7 +215,12 @@ fn markdown(eval: &Evaluation, command: &str) -> String {
         eval.effective_level
     );
     let _ = writeln!(out, "| Policy | {} |", escape_cell(&policy_name(&eval.policy.source)));
-    let _ = writeln!(out, "| Report | {} ({}) |", escape_cell(&eval.report.source), eval.report.generated_at);
+    let _ = writeln!(
+        out,
+        "| Report | {} ({}) |",
+        escape_cell(&eval.report.source),
+        escape_cell(&eval.report.generated_at)
+    );
     if !eval.tier_inference.reasons.is_empty() {
         let _ = writeln!(out, "\n<details><summary>Why this tier</summary>\n");
         for r in &eval.tier_inference.reasons {

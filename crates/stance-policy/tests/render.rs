@@ -94,3 +94,20 @@ fn json_round_trips_the_facts() {
     assert_eq!(v["rego"]["deny"][0]["msg"], "line one\nline two");
     assert_eq!(v["reasons"].as_array().unwrap().len(), 3);
 }
+
+// Review: the text rendering printed observed strings (a Rego message, the report's source and
+// time) with their control characters, so a crafted report or rule could drive the terminal.
+#[test]
+fn text_escapes_control_characters_of_observed_strings() {
+    let policy = Policy::with_overrides("p.toml", "").unwrap();
+    let mut rego = RegoPolicies::new();
+    rego.add_source("r.rego", "package stance\nwarn contains \"red\\u001b[31malert\" if true\n").unwrap();
+    let mut report = report_with(&[("egress-unrestricted", Outcome::Fail)]);
+    report.generated_at = "2026-01-01T00:00:00Z\u{1b}[2J".into();
+    let eval = check(&report, TierChoice::Named(Tier::Build), &policy, Some(&mut rego));
+    let t = render(&eval, Format::Text, "check");
+    assert!(!t.contains('\u{1b}'), "{t:?}");
+    assert!(t.contains("red\\u{1b}[31malert") && t.contains("\\u{1b}[2J"), "{t}");
+    let m = render(&eval, Format::Markdown, "check");
+    assert!(!m.contains('\u{1b}'), "{m:?}");
+}

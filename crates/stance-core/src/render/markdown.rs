@@ -6,7 +6,8 @@ use super::{Options, level_name, text::context_line};
 use crate::model::{Finding, Outcome};
 use crate::report::{Report, ReportKind, Summary};
 
-/// Escapes text for a Markdown table cell.
+/// Escapes text for a Markdown table cell (and a line): pipes, line breaks, HTML, backticks
+/// and control characters.
 pub fn escape_cell(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
@@ -16,6 +17,8 @@ pub fn escape_cell(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '`' => out.push('\''),
+            // Other control characters (a terminal escape in observed data) are shown escaped.
+            c if c.is_control() => out.extend(c.escape_default()),
             c => out.push(c),
         }
     }
