@@ -107,6 +107,17 @@ pub fn is_secret_name(name: &str) -> bool {
         || words.iter().any(|w| SECRET_FRAGMENTS.iter().any(|f| w.contains(f)))
 }
 
+/// Whether a variable names a secret or the file that holds one (`GPG_KEY_PATH`,
+/// `SCAN_TOKEN_FILE`: CI file variables): for deciding what a job can reach, where
+/// [`is_secret_name`] decides whose *value* is secret.
+pub fn refers_to_secret(name: &str) -> bool {
+    if is_secret_name(name) {
+        return true;
+    }
+    let upper = name.to_ascii_uppercase();
+    ["_FILE", "_PATH"].iter().any(|s| upper.strip_suffix(s).is_some_and(is_secret_name))
+}
+
 /// Replaces known secret values in text with `[REDACTED]`.
 ///
 /// Built once per run from every value the process knows to be secret (secret-named
@@ -234,6 +245,17 @@ mod tests {
         assert_eq!(s.scrub("pa\"ss|wo:rd,%x\\nyz"), "[REDACTED]");
         // A form no renderer produces is left alone.
         assert_eq!(s.scrub("pa\"ss|wo:rd,%x-yz"), "pa\"ss|wo:rd,%x-yz");
+    }
+
+    #[test]
+    fn names_that_refer_to_a_secret_file() {
+        for n in ["GPG_KEY_PATH", "SCAN_TOKEN_FILE", "GPG_PASSPHRASE_PATH", "NPM_TOKEN"] {
+            assert!(refers_to_secret(n), "{n}");
+            assert_eq!(is_secret_name(n), n == "NPM_TOKEN", "{n}");
+        }
+        for n in ["CMAKE_PREFIX_PATH", "TARBALL_ARTIFACT_PATH", "CONFIG_FILE", "PATH"] {
+            assert!(!refers_to_secret(n), "{n}");
+        }
     }
 
     #[test]

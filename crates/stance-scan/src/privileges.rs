@@ -445,26 +445,11 @@ pub fn gitlab_secret_vars(job: &GlJob) -> Vec<String> {
     out
 }
 
-/// Whether a variable name looks like a credential (and is not a predefined job-scoped one).
+/// Whether a variable names a credential or the file holding one (the rule of
+/// `stance_core::redact`, shared by every part of stance), and is not one of GitLab's
+/// predefined variables.
 pub fn looks_secret(name: &str) -> bool {
-    if name.starts_with("CI_") || name.starts_with("GITLAB_") {
-        return false;
-    }
-    let up = name.to_ascii_uppercase();
-    [
-        "TOKEN",
-        "PASSWORD",
-        "SECRET",
-        "PRIVATE_KEY",
-        "API_KEY",
-        "ACCESS_KEY",
-        "CREDENTIAL",
-        "PASSWD",
-        "_PAT",
-        "AUTH",
-    ]
-    .iter()
-    .any(|w| up.contains(w))
+    !(name.starts_with("CI_") || name.starts_with("GITLAB_")) && stance_core::redact::refers_to_secret(name)
 }
 
 /// The privileges of a GitLab job.
@@ -679,6 +664,19 @@ pub fn maintainer_gate(cond: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Review: a second, substring-based list here took `GIT_AUTHOR_NAME`, `MY_PATH` and
+    // `TOKEN_URL` for credentials, which made GitLab jobs privileged.
+    #[test]
+    fn gitlab_secret_variables_use_the_shared_rule() {
+        for n in ["DEPLOY_TOKEN", "NPM_TOKEN", "DB_PASSWORD", "MY_PAT", "REGISTRY_AUTH", "GPG_KEY_PATH"] {
+            assert!(looks_secret(n), "{n}");
+        }
+        for n in ["GIT_AUTHOR_NAME", "MY_PATH", "TOKEN_URL", "CI_JOB_TOKEN", "GITLAB_TOKEN_NAME", "BUILD_DIR"]
+        {
+            assert!(!looks_secret(n), "{n}");
+        }
+    }
 
     #[test]
     fn tiers_follow_privileges() {
