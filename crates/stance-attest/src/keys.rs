@@ -583,12 +583,13 @@ impl SigningKey {
 
 /// Reads a small text file after checking that it is a regular file.
 fn read_limited(path: &Path) -> Result<String, KeyError> {
-    let io = |source| KeyError::Io { path: path.to_path_buf(), source };
-    let meta = std::fs::metadata(path).map_err(io)?;
-    if !meta.is_file() {
-        return Err(KeyError::NotAFile { path: path.to_path_buf() });
-    }
-    let file = std::fs::File::open(path).map_err(io)?;
+    let file = match stance_core::fsread::open_regular(path, true) {
+        Ok((file, _)) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+            return Err(KeyError::NotAFile { path: path.to_path_buf() });
+        }
+        Err(source) => return Err(KeyError::Io { path: path.to_path_buf(), source }),
+    };
     let text = read_text_limited(file, &path.display().to_string(), path)?;
     Ok(text.to_string())
 }

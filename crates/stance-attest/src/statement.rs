@@ -193,11 +193,7 @@ impl ArtifactDigest {
             .to_str()
             .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "path is not UTF-8"))?
             .to_string();
-        let meta = std::fs::metadata(path)?;
-        if !meta.is_file() {
-            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
-        }
-        let mut file = std::fs::File::open(path)?;
+        let (mut file, _) = stance_core::fsread::open_regular(path, true)?;
         let mut s256 = sha2::Sha256::new();
         let mut s512 = sha2::Sha512::new();
         let mut buf = vec![0u8; 64 * 1024];

@@ -3,6 +3,7 @@
 //! renderers for text, JSON, Markdown and GitHub annotations.
 
 pub mod catalog;
+pub mod fsread;
 pub mod model;
 pub mod redact;
 pub mod render;

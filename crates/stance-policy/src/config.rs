@@ -484,17 +484,7 @@ fn toml_string(s: &str) -> String {
 
 /// Reads a regular file of at most `limit` bytes as UTF-8 (never a FIFO or device).
 pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<String, String> {
-    use std::io::Read as _;
-    let md = std::fs::metadata(path).map_err(|e| e.to_string())?;
-    if !md.is_file() {
-        return Err("not a regular file".into());
-    }
-    if md.len() > limit {
-        return Err(format!("larger than {limit} bytes"));
-    }
-    let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    let mut buf = Vec::new();
-    f.take(limit + 1).read_to_end(&mut buf).map_err(|e| e.to_string())?;
+    let buf = stance_core::fsread::read_regular(path, limit).map_err(|e| e.to_string())?;
     if buf.len() as u64 > limit {
         return Err(format!("larger than {limit} bytes"));
     }

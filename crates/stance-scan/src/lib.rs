@@ -105,35 +105,35 @@ fn read_input(input: &Input, limits: &Limits) -> Result<String, Diagnostic> {
         column,
     };
     let cannot = |e: std::io::Error| diag(format!("cannot read ({})", discover::reason(&e)), None, None);
-    // One open, then the type and size of what was opened: discovery saw a regular file, and a
-    // name swapped since for a FIFO or a terminal neither blocks (non-blocking) nor becomes our
-    // controlling terminal, and is closed unread. A file found by walking a directory is never
-    // reached through a symlink; a path named on the command line is followed once.
-    use rustix::fs::OFlags;
-    use std::io::Read as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let mut flags = OFlags::NONBLOCK | OFlags::NOCTTY;
-    if input.root.is_some() {
-        flags |= OFlags::NOFOLLOW;
-    }
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(flags.bits() as i32)
-        .open(&input.path)
-        .map_err(cannot)?;
-    let meta = file.metadata().map_err(cannot)?;
-    if !meta.is_file() {
-        return Err(diag("not a regular file; not read".into(), None, None));
-    }
+    // A file found by walking a directory is never reached through a symlink; a path named
+    // on the command line is followed once (see `stance_core::fsread`).
+    let (file, meta) = match stance_core::fsread::open_regular(&input.path, input.root.is_none()) {
+        Ok(opened) => opened,
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+            return Err(diag("not a regular file; not read".into(), None, None));
+        }
+        Err(e) => return Err(cannot(e)),
+    };
     if meta.len() > limits.max_bytes as u64 {
         let e = yaml::YamlError::TooLarge { size: meta.len(), limit: limits.max_bytes };
         return Err(diag(e.to_string(), None, None));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
+    use std::io::Read as _;
     file.take(limits.max_bytes as u64 + 1).read_to_end(&mut bytes).map_err(cannot)?;
-    match yaml::decode(&bytes, limits) {
-        Ok(_) => String::from_utf8(bytes).map_err(|_| diag("file is not valid UTF-8".into(), None, None)),
-        Err(e) => Err(diag(e.to_string(), e.line(), e.column())),
+    // Validated once: only a file that is not UTF-8 (or grew past the limit) goes through
+    // `decode` again, for the error with its line.
+    match String::from_utf8(bytes) {
+        Ok(text) if text.len() <= limits.max_bytes => Ok(text),
+        Ok(text) => Err(diag(
+            yaml::YamlError::TooLarge { size: text.len() as u64, limit: limits.max_bytes }.to_string(),
+            None,
+            None,
+        )),
+        Err(e) => match yaml::decode(e.as_bytes(), limits) {
+            Err(e) => Err(diag(e.to_string(), e.line(), e.column())),
+            Ok(_) => Err(diag("file is not valid UTF-8".into(), None, None)),
+        },
     }
 }
 

@@ -57,18 +57,16 @@ impl PostureEvidence {
         let mut ev = PostureEvidence::default();
         for f in files {
             let name = f.display().to_string();
-            let text = match std::fs::metadata(&f) {
-                Ok(m) if m.len() > MAX_REPORT_BYTES => {
+            let text = match stance_core::fsread::read_regular(&f, MAX_REPORT_BYTES).map(String::from_utf8) {
+                Ok(Ok(t)) if t.len() as u64 <= MAX_REPORT_BYTES => t,
+                Ok(Ok(_)) => {
                     ev.skipped.push((name, "larger than 16 MiB".into()));
                     continue;
                 }
-                Ok(_) => match std::fs::read_to_string(&f) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        ev.skipped.push((name, e.to_string()));
-                        continue;
-                    }
-                },
+                Ok(Err(_)) => {
+                    ev.skipped.push((name, "not UTF-8 text".into()));
+                    continue;
+                }
                 Err(e) => {
                     ev.skipped.push((name, e.to_string()));
                     continue;

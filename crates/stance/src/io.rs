@@ -125,3 +125,17 @@ pub enum Channel {
     /// Standard error (the result of `gate`, whose standard output is its command's).
     Err,
 }
+
+/// Reads a file the user named, or standard input for `-`: at most `limit + 1` bytes (a longer
+/// result means the input is larger than `limit`, which the caller reports), and only a regular
+/// file (see `stance_core::fsread`).
+pub fn read_input(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    if path.as_os_str() == "-" {
+        use std::io::Read as _;
+        let mut buf = Vec::new();
+        std::io::stdin().lock().take(limit + 1).read_to_end(&mut buf)?;
+        Ok(buf)
+    } else {
+        stance_core::fsread::read_regular(path, limit)
+    }
+}

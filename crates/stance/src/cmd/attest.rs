@@ -1,6 +1,5 @@
 //! `stance attest`: sign a posture report as an in-toto Statement v1 in a DSSE envelope.
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use stance_attest::{ArtifactDigest, AttestError, AttestRequest, Decision, PolicyResult, Tier, bundle};
@@ -204,17 +203,8 @@ fn attest_error(e: AttestError) -> CliError {
 
 fn read_report(path: &Path) -> Result<serde_json::Value, CliError> {
     let what = path.display().to_string();
-    let mut buf = Vec::new();
-    let read = if path.as_os_str() == "-" {
-        std::io::stdin().lock().take(MAX_REPORT_BYTES + 1).read_to_end(&mut buf)
-    } else {
-        let meta = std::fs::metadata(path).map_err(|e| CliError::usage(format!("{what}: {e}")))?;
-        if !meta.is_file() {
-            return Err(CliError::usage(format!("{what}: not a regular file")));
-        }
-        std::fs::File::open(path).and_then(|f| f.take(MAX_REPORT_BYTES + 1).read_to_end(&mut buf))
-    };
-    read.map_err(|e| CliError::usage(format!("{what}: {e}")))?;
+    let buf =
+        crate::io::read_input(path, MAX_REPORT_BYTES).map_err(|e| CliError::usage(format!("{what}: {e}")))?;
     if buf.len() as u64 > MAX_REPORT_BYTES {
         return Err(CliError::usage(format!("{what}: larger than {MAX_REPORT_BYTES} bytes")));
     }

@@ -2,8 +2,7 @@
 //! against the policy of a job tier. The flags shared with `stance gate` live in
 //! [`CheckOptions`]; [`evaluate`] is the decision both commands make.
 
-use std::io::Read as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use stance_core::model::Tier;
@@ -227,25 +226,15 @@ fn policy_error(e: PolicyError) -> CliError {
     CliError::usage(e.to_string()).hint(hint)
 }
 
-fn read_report(path: &PathBuf) -> Result<Report, CliError> {
+fn read_report(path: &Path) -> Result<Report, CliError> {
     let shown = path.display();
-    let mut buf = Vec::new();
-    if path.as_os_str() == "-" {
-        std::io::stdin()
-            .lock()
-            .take(MAX_REPORT_BYTES + 1)
-            .read_to_end(&mut buf)
-            .map_err(|e| CliError::usage(format!("cannot read the report from standard input: {e}")))?;
-    } else {
-        let md = std::fs::metadata(path)
-            .map_err(|e| CliError::usage(format!("cannot read --report {shown}: {e}")))?;
-        if !md.is_file() {
-            return Err(CliError::usage(format!("cannot read --report {shown}: not a regular file")));
+    let buf = crate::io::read_input(path, MAX_REPORT_BYTES).map_err(|e| {
+        if path.as_os_str() == "-" {
+            CliError::usage(format!("cannot read the report from standard input: {e}"))
+        } else {
+            CliError::usage(format!("cannot read --report {shown}: {e}"))
         }
-        std::fs::File::open(path)
-            .and_then(|f| f.take(MAX_REPORT_BYTES + 1).read_to_end(&mut buf))
-            .map_err(|e| CliError::usage(format!("cannot read --report {shown}: {e}")))?;
-    }
+    })?;
     if buf.len() as u64 > MAX_REPORT_BYTES {
         return Err(CliError::usage(format!(
             "--report {shown} is larger than {} MiB",

@@ -1,6 +1,5 @@
 //! `stance verify`: check a posture attestation; every rejection names its reason.
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use stance_attest::{ArtifactDigest, MAX_ENVELOPE_BYTES, PublicKey, Tier, VerifyOptions, time, verify};
@@ -170,20 +169,7 @@ fn policy_check(
 }
 
 fn read_input(path: &Path) -> Result<Vec<u8>, CliError> {
-    let what = path.display().to_string();
-    let mut buf = Vec::new();
     // One byte over the limit is enough for the verifier to name the rejection.
-    let cap = MAX_ENVELOPE_BYTES as u64 + 1;
-    let read = if path.as_os_str() == "-" {
-        std::io::stdin().lock().take(cap).read_to_end(&mut buf)
-    } else {
-        let meta = std::fs::metadata(path)
-            .map_err(|e| CliError::usage(format!("cannot read envelope {what}: {e}")))?;
-        if !meta.is_file() {
-            return Err(CliError::usage(format!("envelope {what} is not a regular file")));
-        }
-        std::fs::File::open(path).and_then(|f| f.take(cap).read_to_end(&mut buf))
-    };
-    read.map_err(|e| CliError::usage(format!("cannot read envelope {what}: {e}")))?;
-    Ok(buf)
+    crate::io::read_input(path, MAX_ENVELOPE_BYTES as u64)
+        .map_err(|e| CliError::usage(format!("cannot read envelope {}: {e}", path.display())))
 }
