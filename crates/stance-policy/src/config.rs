@@ -54,21 +54,14 @@ impl Date {
 
     /// A date if it exists in the Gregorian calendar.
     pub fn new(year: i32, month: u8, day: u8) -> Option<Date> {
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-        let days = match month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => return None,
-        };
-        (1..=days).contains(&day).then_some(Date { year, month, day })
+        let days = u32::try_from(year).map_or(0, |y| stance_core::time::days_in_month(y, u32::from(month)));
+        (1..=days).contains(&u32::from(day)).then_some(Date { year, month, day })
     }
 
     /// Today's date (UTC) at `now`.
     pub fn at(now: std::time::SystemTime) -> Date {
-        // format_date always yields a valid YYYY-MM-DD for years 0-9999.
-        Date::parse(&stance_core::time::format_date(now)).unwrap_or(Date { year: 1970, month: 1, day: 1 })
+        let (y, m, d) = stance_core::time::civil_date(now);
+        Date { year: i32::try_from(y).unwrap_or(1970), month: m as u8, day: d as u8 }
     }
 }
 
