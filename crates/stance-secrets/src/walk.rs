@@ -162,6 +162,16 @@ pub struct ScanReport {
 }
 
 impl ScanReport {
+    /// Adds a later scan's results to this one (hits kept sorted by path, every counter summed,
+    /// the first truncation reason kept).
+    pub fn merge(&mut self, other: ScanReport) {
+        self.hits.extend(other.hits);
+        self.hits.sort_by(|a, b| a.path.cmp(&b.path));
+        self.stats.add(&other.stats);
+        self.truncated = self.truncated.take().or(other.truncated);
+        self.root_errors.extend(other.root_errors);
+    }
+
     /// Total number of matches over all files.
     pub fn match_count(&self) -> usize {
         self.hits.iter().map(|h| h.matches.len()).sum()

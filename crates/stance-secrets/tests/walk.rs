@@ -316,3 +316,22 @@ fn depth_and_match_limits_hold() {
     assert_eq!(many.matches.len(), 100);
     assert_eq!(r.stats.files_over_match_limit, 1);
 }
+
+// Review: the probe merged its log and temp scans by hand and kept two of the thirteen counters.
+#[test]
+fn merged_reports_keep_every_counter_and_hit() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    write(&a.path().join("z.txt"), "plain text\n");
+    write(&b.path().join("a.bin"), b"\0\0binary\0");
+    symlink("/etc/hostname", b.path().join("link")).unwrap();
+    let ra = scan(&[a.path()]);
+    let rb = scan(&[b.path()]);
+    let mut merged = scan(&[a.path()]);
+    merged.merge(scan(&[b.path()]));
+    assert_eq!(merged.stats.files_scanned, ra.stats.files_scanned + rb.stats.files_scanned);
+    assert_eq!(merged.stats.bytes_read, ra.stats.bytes_read + rb.stats.bytes_read);
+    assert_eq!(merged.stats.dirs, ra.stats.dirs + rb.stats.dirs);
+    assert_eq!(merged.stats.skipped_binary, 1);
+    assert_eq!(merged.stats.skipped_symlinks, 1);
+}

@@ -187,10 +187,17 @@ pub(crate) fn run_scans(ctx: &Ctx<'_>) -> SecretScans {
         ..ScanOptions::default()
     };
     let real = |p: &str| ctx.host.resolve(p, true).ok();
+    // One byte budget for the three scans: each later one gets what the earlier ones left.
+    let mut left = ctx.opts.scan_max_bytes;
+    let mut scan = |roots: &[PathBuf], o: &ScanOptions| {
+        let r = scan_paths(set, roots, &ScanOptions { max_total_bytes: left, ..o.clone() });
+        left = left.saturating_sub(r.stats.bytes_read);
+        r
+    };
     if let Some(ws) = ctx.platform().workspace.clone()
         && let Some(r) = real(&ws)
     {
-        out.workspace = Some((ws, scan_paths(set, &[r], &opts)));
+        out.workspace = Some((ws, scan(&[r], &opts)));
     }
     // Runner diagnostic logs in full; temp directories shallowly (what matters there is
     // what earlier jobs left, and logs).
@@ -200,19 +207,15 @@ pub(crate) fn run_scans(ctx: &Ctx<'_>) -> SecretScans {
     temps.extend(ctx.platform().runner_temp.clone());
     temps.retain(|t| ctx.host.exists(t));
     let mut roots: Vec<PathBuf> = logs.iter().filter_map(|l| real(l)).collect();
-    let mut report = if roots.is_empty() { None } else { Some(scan_paths(set, &roots, &opts)) };
+    let mut report = if roots.is_empty() { None } else { Some(scan(&roots, &opts)) };
     if !temps.is_empty() {
         let shallow = ScanOptions { max_depth: 3, ..opts.clone() };
         roots = temps.iter().filter_map(|t| real(t)).collect();
-        let r = scan_paths(set, &roots, &shallow);
+        let r = scan(&roots, &shallow);
         report = Some(match report {
             None => r,
             Some(mut a) => {
-                a.hits.extend(r.hits);
-                a.truncated = a.truncated.or(r.truncated);
-                a.root_errors.extend(r.root_errors);
-                a.stats.files_scanned += r.stats.files_scanned;
-                a.stats.bytes_scanned += r.stats.bytes_scanned;
+                a.merge(r);
                 a
             }
         });
