@@ -287,58 +287,20 @@ impl Host {
     }
 
     /// Reads at most `limit` bytes of a regular file. Anything that is not a regular file
-    /// (FIFO, device, socket, directory) is refused before it is opened.
+    /// (FIFO, device, socket, directory) is refused before it is opened for reading (see
+    /// `stance_core::fsread`). Non-live roots add `O_NOFOLLOW`: resolution already followed
+    /// links, inside the root.
     pub fn read_limited(&self, path: &str, limit: usize) -> io::Result<Vec<u8>> {
+        if self.live && is_plain_procfs(path) {
+            return read_procfs(path, limit);
+        }
         let real = self.resolve(path, true)?;
-        // First a bare reference (O_PATH: no driver is called, no FIFO opened), checked with
-        // fstat; then that very inode is reopened for reading through /proc/self/fd, so a path
-        // swapped for a device or FIFO in between is never opened for reading. Non-live roots
-        // add O_NOFOLLOW: resolution above already followed links, inside the root.
-        let mut flags = OFlags::PATH | OFlags::CLOEXEC;
-        if !self.live {
-            flags |= OFlags::NOFOLLOW;
-        }
-        let reference = rustix::fs::open(&real, flags, Mode::empty()).map_err(io::Error::from)?;
-        let st = rustix::fs::fstat(&reference).map_err(io::Error::from)?;
-        if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::RegularFile {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
-        }
-        let link = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&reference));
-        let read_flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
-        let fd = match rustix::fs::open(link.as_str(), read_flags, Mode::empty()) {
-            Ok(fd) => fd,
-            // No /proc in this process's view: open the path, non-blocking, and compare inodes.
-            Err(rustix::io::Errno::NOENT) => {
-                let nofollow = if self.live { OFlags::empty() } else { OFlags::NOFOLLOW };
-                rustix::fs::open(&real, read_flags | nofollow, Mode::empty()).map_err(io::Error::from)?
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let extra = if self.live { OFlags::empty() } else { OFlags::NOFOLLOW };
+        let fd = stance_core::fsread::open_regular_at(rustix::fs::CWD, &real, extra)
+            .map_err(stance_core::fsread::io_error)?;
         let file = std::fs::File::from(fd);
-        let after = file.metadata()?;
-        if !after.is_file() || after.ino() != st.st_ino {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "file changed while opening"));
-        }
-        let mut buf = Vec::with_capacity(after.len().min(limit as u64) as usize);
+        let mut buf = Vec::with_capacity(file.metadata()?.len().min(limit as u64) as usize);
         file.take(limit as u64).read_to_end(&mut buf)?;
-        Ok(buf)
-    }
-
-    /// Reads a small file under `/proc/<pid>/` (at most `limit` bytes). On the live host these
-    /// are procfs files, regular by construction, so the checks of [`Host::read_limited`] are
-    /// skipped to keep the process table cheap; elsewhere it is `read_limited`.
-    pub fn read_procfs(&self, path: &str, limit: usize) -> io::Result<Vec<u8>> {
-        if !self.live || !path.starts_with("/proc/") {
-            return self.read_limited(path, limit);
-        }
-        let fd = rustix::fs::open(
-            path,
-            OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(io::Error::from)?;
-        let mut buf = Vec::with_capacity(limit.min(4096));
-        std::fs::File::from(fd).take(limit as u64).read_to_end(&mut buf)?;
         Ok(buf)
     }
 
@@ -453,6 +415,31 @@ fn push_components(pending: &mut Vec<OsString>, path: &Path) {
     pending.extend(comps.into_iter().rev());
 }
 
+/// Whether `path` is a file of the live procfs that is regular by construction
+/// (`/proc/<pid>/status`, `/proc/net/tcp`): no component that leads out of procfs
+/// (`root`, `cwd`, `fd`, `map_files` are links to arbitrary files).
+fn is_plain_procfs(path: &str) -> bool {
+    path.strip_prefix("/proc/").is_some_and(|rest| {
+        !rest.is_empty()
+            && rest
+                .split('/')
+                .all(|c| !matches!(c, "" | "." | ".." | "root" | "cwd" | "fd" | "map_files" | "exe" | "ns"))
+    })
+}
+
+/// Reads a procfs file with one non-blocking open: reading the process table stays cheap.
+fn read_procfs(path: &str, limit: usize) -> io::Result<Vec<u8>> {
+    let fd = rustix::fs::open(
+        path,
+        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(io::Error::from)?;
+    let mut buf = Vec::with_capacity(limit.min(4096));
+    std::fs::File::from(fd).take(limit as u64).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
 #[cfg(test)]
 mod tests {
     use std::os::unix::fs::symlink;
@@ -461,6 +448,28 @@ mod tests {
 
     fn host(dir: &Path) -> Host {
         Host::rooted(dir, BTreeMap::new(), SystemTime::now())
+    }
+
+    #[test]
+    fn only_procfs_files_inside_procfs_take_the_short_path() {
+        for p in ["/proc/self/status", "/proc/1/cgroup", "/proc/net/tcp", "/proc/stat"] {
+            assert!(is_plain_procfs(p), "{p}");
+        }
+        // Links out of procfs (a FIFO behind /proc/1/root/tmp/x, an fd to a pipe) go through
+        // the checked open.
+        for p in [
+            "/proc/1/root/tmp/fifo",
+            "/proc/self/fd/0",
+            "/proc/self/cwd/x",
+            "/proc/1/ns/net",
+            "/proc/",
+            "/procx/1",
+            "/proc/1/../../tmp/f",
+        ] {
+            assert!(!is_plain_procfs(p), "{p}");
+        }
+        let live = Host::live();
+        assert!(live.read_string("/proc/self/status").unwrap().contains("Pid:"));
     }
 
     #[test]

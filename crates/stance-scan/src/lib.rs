@@ -110,7 +110,7 @@ fn read_input(input: &Input, limits: &Limits) -> Result<String, Diagnostic> {
     let (file, meta) = match stance_core::fsread::open_regular(&input.path, input.root.is_none()) {
         Ok(opened) => opened,
         Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
-            return Err(diag("not a regular file; not read".into(), None, None));
+            return Err(diag(format!("{e}; not read"), None, None));
         }
         Err(e) => return Err(cannot(e)),
     };

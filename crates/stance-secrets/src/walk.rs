@@ -35,6 +35,7 @@ use std::time::Instant;
 use rustix::fs::{AtFlags, CWD, FileType, Mode, OFlags, Stat};
 use rustix::io::Errno;
 use serde::{Serialize, Serializer};
+use stance_core::fsread::open_regular_at;
 
 use crate::engine::{Match, PatternSet, Scratch};
 
@@ -471,7 +472,7 @@ impl Worker {
                 if !sh.in_time() {
                     return;
                 }
-                match open_file(CWD, path, nofollow) {
+                match open_regular_at(CWD, path, nofollow) {
                     Ok(fd) => self.read_and_scan(sh, &fd, dev_of(&st), || path.to_path_buf()),
                     Err(e) => {
                         self.stats.skipped_unreadable += 1;
@@ -598,7 +599,7 @@ impl Worker {
     }
 
     fn file_at(&mut self, sh: &Shared<'_>, dir: &DirHandle, name: &CStr) {
-        let fd = match open_file(&dir.fd, name, OFlags::NOFOLLOW) {
+        let fd = match open_regular_at(&dir.fd, name, OFlags::NOFOLLOW) {
             Ok(fd) => fd,
             Err(Errno::LOOP) => return self.stats.skipped_symlinks += 1, // swapped for a symlink
             Err(Errno::NXIO) => return self.stats.skipped_special += 1,  // swapped for a socket
@@ -667,44 +668,6 @@ impl Worker {
         if !matches.is_empty() {
             self.hits.push(FileHit { path: path(), matches });
         }
-    }
-}
-
-/// Opens a regular file for reading without ever opening anything else: the name is first
-/// opened as a bare reference (`O_PATH`, which triggers no device driver and no FIFO), its
-/// type checked with `fstat`, and only then is that very inode reopened for reading through
-/// `/proc/self/fd` — so a name swapped for a device or FIFO between listing and opening is
-/// never opened for reading. The read is non-blocking, never our controlling terminal, never
-/// inherited, and (where permitted) leaves the access time alone. Errors: `LOOP` for a
-/// symlink (with `O_NOFOLLOW`), `NXIO` for anything that is not a regular file.
-fn open_file<Fd: AsFd, P: rustix::path::Arg + Copy>(
-    dir: Fd,
-    path: P,
-    extra: OFlags,
-) -> Result<OwnedFd, Errno> {
-    let reference = rustix::fs::openat(&dir, path, OFlags::PATH | OFlags::CLOEXEC | extra, Mode::empty())?;
-    let st = rustix::fs::fstat(&reference)?;
-    match FileType::from_raw_mode(st.st_mode) {
-        FileType::RegularFile => {}
-        FileType::Symlink => return Err(Errno::LOOP),
-        _ => return Err(Errno::NXIO),
-    }
-    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
-    let link = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&reference));
-    let reopened = match rustix::fs::open(link.as_str(), flags | OFlags::NOATIME, Mode::empty()) {
-        Err(Errno::PERM) => rustix::fs::open(link.as_str(), flags, Mode::empty()),
-        other => other,
-    };
-    match reopened {
-        Ok(fd) => Ok(fd),
-        // Without /proc (a minimal chroot) fall back to opening the name, non-blocking.
-        Err(Errno::NOENT) => {
-            match rustix::fs::openat(&dir, path, flags | OFlags::NOATIME | extra, Mode::empty()) {
-                Err(Errno::PERM) => rustix::fs::openat(&dir, path, flags | extra, Mode::empty()),
-                other => other,
-            }
-        }
-        Err(e) => Err(e),
     }
 }
 

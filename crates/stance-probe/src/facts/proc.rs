@@ -116,7 +116,7 @@ fn boot_time(host: &Host) -> Option<SystemTime> {
 }
 
 fn read_proc(host: &Host, pid: u32, boot: Option<SystemTime>) -> Option<Proc> {
-    let stat = host.read_procfs(&format!("/proc/{pid}/stat"), 4096).ok()?;
+    let stat = host.read_limited(&format!("/proc/{pid}/stat"), 4096).ok()?;
     let stat = String::from_utf8_lossy(&stat);
     let open = stat.find('(')?;
     let close = stat.rfind(')')?;
@@ -145,7 +145,7 @@ fn read_proc(host: &Host, pid: u32, boot: Option<SystemTime>) -> Option<Proc> {
 
 /// The first `/proc/<pid>/status` line starting with `key`, trimmed.
 pub fn status_field(host: &Host, pid: &str, key: &str) -> Option<String> {
-    let status = host.read_procfs(&format!("/proc/{pid}/status"), 64 * 1024).ok()?;
+    let status = host.read_limited(&format!("/proc/{pid}/status"), 64 * 1024).ok()?;
     let status = String::from_utf8_lossy(&status);
     status.lines().find_map(|l| l.strip_prefix(key)).map(|v| v.trim().to_string())
 }
