@@ -254,12 +254,7 @@ impl Step {
 
     /// Whether the step uses `owner/repo` (any path, any ref), case-insensitively.
     pub fn uses_action(&self, name: &str) -> bool {
-        self.action().is_some_and(|(a, _)| {
-            a.eq_ignore_ascii_case(name)
-                || (a.len() > name.len()
-                    && a.as_bytes()[name.len()] == b'/'
-                    && a[..name.len()].eq_ignore_ascii_case(name))
-        })
+        self.action().is_some_and(|(a, _)| action_is(a, name))
     }
 
     /// The step for messages: ``step `name` ``, ``step `action@ref` ``, or
@@ -280,6 +275,15 @@ impl Step {
             None => format!("step {n}"),
         }
     }
+}
+
+/// Whether the action `a` (`owner/repo[/path]`, no ref) is `name` (`owner/repo`), any path,
+/// case-insensitively.
+pub fn action_is(a: &str, name: &str) -> bool {
+    a.eq_ignore_ascii_case(name)
+        || (a.len() > name.len()
+            && a.as_bytes()[name.len()] == b'/'
+            && a[..name.len()].eq_ignore_ascii_case(name))
 }
 
 /// A strategy matrix.

@@ -172,6 +172,25 @@ pub fn main_document(yaml: &crate::yaml::Yaml) -> Option<Value<'_>> {
     Some(first)
 }
 
+/// The local `include:` entries of a GitLab CI document (remote URLs left out), without
+/// reading its jobs.
+pub fn local_includes(root: Value<'_>) -> Vec<Str> {
+    let mut out = Vec::new();
+    if let Some(inc) = root.get("include") {
+        let items: Vec<Value<'_>> = if inc.is_seq() { inc.items().collect() } else { vec![inc] };
+        for item in items {
+            if let Some(s) = str_of(item) {
+                if !s.text.contains("://") {
+                    out.push(s);
+                }
+            } else if let Some(l) = item.get("local").and_then(str_of) {
+                out.push(l);
+            }
+        }
+    }
+    out
+}
+
 impl Pipeline {
     /// Reads a GitLab CI document. `extra` are the roots of included files, for `extends:`.
     pub fn read(root: Value<'_>, extra: &[Value<'_>]) -> Pipeline {
@@ -179,18 +198,7 @@ impl Pipeline {
         if !root.is_map() {
             return p;
         }
-        if let Some(inc) = root.get("include") {
-            let items: Vec<Value<'_>> = if inc.is_seq() { inc.items().collect() } else { vec![inc] };
-            for item in items {
-                if let Some(s) = str_of(item) {
-                    if !s.text.contains("://") {
-                        p.includes.push(s);
-                    }
-                } else if let Some(l) = item.get("local").and_then(str_of) {
-                    p.includes.push(l);
-                }
-            }
-        }
+        p.includes = local_includes(root);
         if let Some(w) = root.get("workflow").and_then(|w| w.get("rules")) {
             conditions(w, &mut p.workflow_conditions);
         }

@@ -288,7 +288,7 @@ pub fn scan_discovered(found: discover::Discovery, opts: &Options) -> Outcome {
                     if kind == FileKind::Gitlab
                         && let (Some(root_dir), Some(doc)) = (&input.root, gitlab::main_document(&yaml))
                     {
-                        for inc in gitlab::Pipeline::read(doc, &[]).includes {
+                        for inc in gitlab::local_includes(doc) {
                             let found = match discover::gitlab_include(root_dir, &inc.text) {
                                 Ok(found) => found,
                                 Err(why) => {

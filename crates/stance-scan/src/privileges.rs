@@ -284,22 +284,15 @@ fn publish_and_sign(script: &str) -> (Vec<&'static str>, bool) {
     (publishes, sign)
 }
 
-/// Publishing commands found in a script.
-pub fn publish_commands(script: &str) -> Vec<&'static str> {
-    publish_and_sign(script).0
-}
-
-/// Whether a script signs something.
-pub fn signs(script: &str) -> bool {
-    publish_and_sign(script).1
-}
-
 /// The publishing and signing steps of a list of steps.
 pub fn publishing(steps: &[Step]) -> (Vec<PublishStep>, bool) {
     let mut publishes = Vec::new();
     let mut sign = false;
     for s in steps {
-        if let Some(a) = PUBLISH_ACTIONS.iter().find(|a| s.uses_action(a)) {
+        // `uses:` split once per step, not once per known action.
+        let action = s.action().map(|(a, _)| a);
+        let uses = |name: &str| action.is_some_and(|a| crate::github::action_is(a, name));
+        if let Some(a) = PUBLISH_ACTIONS.iter().find(|a| uses(a)) {
             // build-push-action only publishes with `push: true`.
             let pushes = !a.ends_with("build-push-action")
                 || s.with.iter().any(|k| k.key == "push" && k.value != "false");
@@ -307,7 +300,7 @@ pub fn publishing(steps: &[Step]) -> (Vec<PublishStep>, bool) {
                 publishes.push(PublishStep { what: a.to_string(), step: s.index });
             }
         }
-        if SIGN_ACTIONS.iter().any(|a| s.uses_action(a)) {
+        if SIGN_ACTIONS.iter().any(|a| uses(a)) {
             sign = true;
         }
         if let Some(run) = &s.run {
@@ -455,8 +448,9 @@ pub fn looks_secret(name: &str) -> bool {
 /// The privileges of a GitLab job.
 pub fn gitlab_privileges(job: &GlJob) -> JobPrivileges {
     let script: String = job.script.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n");
+    let (commands, signs) = publish_and_sign(&script);
     let mut publishes: Vec<PublishStep> =
-        publish_commands(&script).into_iter().map(|c| PublishStep { what: c.into(), step: 0 }).collect();
+        commands.into_iter().map(|c| PublishStep { what: c.into(), step: 0 }).collect();
     if job.release {
         publishes.push(PublishStep { what: "release:".into(), step: 0 });
     }
@@ -470,7 +464,7 @@ pub fn gitlab_privileges(job: &GlJob) -> JobPrivileges {
         id_token_write: !job.id_tokens.is_empty(),
         environment: job.environment.as_ref().map(|e| e.text.clone()),
         publishes,
-        signs: signs(&script),
+        signs,
     }
 }
 
@@ -714,10 +708,10 @@ mod tests {
 
     #[test]
     fn finds_publish_and_sign_commands() {
-        assert_eq!(publish_commands("python3 -m twine upload dist/*"), ["twine upload"]);
-        assert!(publish_commands("echo npm-publish-docs").is_empty());
-        assert!(signs("cosign sign --yes $IMAGE"));
-        assert!(!signs("echo cosign"));
+        assert_eq!(publish_and_sign("python3 -m twine upload dist/*").0, ["twine upload"]);
+        assert!(publish_and_sign("echo npm-publish-docs").0.is_empty());
+        assert!(publish_and_sign("cosign sign --yes $IMAGE").1);
+        assert!(!publish_and_sign("echo cosign").1);
     }
 
     #[test]
